@@ -1,0 +1,1 @@
+"""Entry points: the ``biokg`` command line and the FastAPI application."""

@@ -1,0 +1,246 @@
+"""The ``biokg`` command line: thin commands over graph/, loaders/ and queries/."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from api import output
+from api.settings import Settings
+from graph import Store, open_store
+from loaders.demo_region import ensure_demo
+from ontology import BiokgError, InvalidInput, LoadError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="biokg: a knowledge graph of a regional biomedical ecosystem.")
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+STORE = typer.Option(None, "--store", help="Store file path or bolt:// / neo4j:// URI (default: BIOKG_STORE, "
+                                            "else the demo store under the user data folder).")
+JSON = typer.Option(False, "--json", help="Machine-readable output with stable keys.")
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    if ctx.obj is None:
+        ctx.obj = Settings()
+    return ctx.obj
+
+
+def open_configured(settings: Settings, store: str | None) -> Store:
+    """The store named on the command line or in settings; else the default one, with the demo region."""
+    spec = store or settings.store
+    if spec:
+        return open_store(spec)
+    opened = open_store(settings.default_store)
+    if ensure_demo(opened) is not None:
+        err.print(f"loaded the demo region into {settings.default_store}")
+    return opened
+
+
+@contextmanager
+def _errors(as_json: bool) -> Iterator[None]:
+    """Report a BiokgError as one line per problem (or JSON) and exit non-zero."""
+    try:
+        yield
+    except BiokgError as exc:
+        problems = exc.problems if isinstance(exc, LoadError) else []
+        if as_json:
+            body = {"error": {"code": exc.code, "message": str(exc).splitlines()[-1],
+                              "problems": [output.problem_json(p) for p in problems]}}
+            out.print_json(json.dumps(body, ensure_ascii=False))
+        else:
+            lines = [str(p) for p in problems if p.severity == "error"] if problems else []
+            for line in lines or [str(exc)]:
+                err.print(line, markup=False)
+            if problems:
+                err.print(exc.summary, markup=False)  # type: ignore[attr-defined]
+        raise typer.Exit(2 if isinstance(exc, (InvalidInput, LoadError)) else 1) from None
+
+
+def _emit(data: object) -> None:
+    out.print_json(json.dumps(data, ensure_ascii=False))
+
+
+@app.callback()
+def _main(ctx: typer.Context) -> None:
+    _settings(ctx)
+
+
+@app.command()
+def load(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(..., help="CSV/TSV/XLSX files or folders in the interchange format."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Write the valid rows, report the rest."),
+    store: Optional[str] = STORE,
+    as_json: bool = JSON,
+) -> None:
+    """Validate files and load them; nothing is written when any row is invalid."""
+    from loaders.load import load_paths
+
+    with _errors(as_json):
+        db = open_configured(_settings(ctx), store)
+        with Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
+            task = bar.add_task("load", total=None)
+            report = load_paths(db, paths, skip_invalid=skip_invalid,
+                                progress=lambda done, total: bar.update(task, completed=done, total=total))
+        if as_json:
+            _emit(output.report_json(report))
+        else:
+            output.print_report(out, report)
+
+
+@app.command()
+def stats(ctx: typer.Context, store: Optional[str] = STORE, as_json: bool = JSON) -> None:
+    """Count nodes and edges per kind."""
+    with _errors(as_json):
+        counts = open_configured(_settings(ctx), store).counts()
+        if as_json:
+            _emit(output.counts_json(counts))
+        else:
+            output.print_counts(out, counts)
+
+
+@app.command()
+def show(ctx: typer.Context, node_id: str = typer.Argument(..., metavar="ID"), store: Optional[str] = STORE,
+         as_json: bool = JSON) -> None:
+    """Show one node, its edges, and where each came from."""
+    from ontology import NotFound
+
+    with _errors(as_json):
+        db = open_configured(_settings(ctx), store)
+        node = db.get(node_id)
+        if node is None:
+            hint = db.search(node_id, limit=3)
+            extra = f"; did you mean {', '.join(h.node.id for h in hint)}?" if hint else ""
+            raise NotFound(f"no node {node_id!r}{extra}")
+        neighbours = db.neighbours(node_id)
+        if as_json:
+            _emit({**output.node_json(node), "edges": [output.neighbour_json(n) for n in neighbours]})
+        else:
+            output.print_node(out, node, neighbours)
+
+
+@app.command()
+def search(ctx: typer.Context, text: str, kind: Optional[list[str]] = typer.Option(None, "--kind", help="Node kind(s)."),
+           limit: int = typer.Option(20, min=1, max=1000), store: Optional[str] = STORE, as_json: bool = JSON) -> None:
+    """Find nodes by name or alias (exact > prefix > substring; width and brackets folded)."""
+    from ontology import SCHEMA
+
+    with _errors(as_json):
+        for k in kind or ():
+            SCHEMA.node_kind(k)
+        hits = open_configured(_settings(ctx), store).search(text, kinds=kind or None, limit=limit)
+        if as_json:
+            _emit({"query": text, "hits": [output.hit_json(h) for h in hits]})
+        else:
+            output.print_hits(out, hits)
+
+
+EXPORT_FORMATS = ("csv", "ttl", "nt", "jsonld", "graphml")
+
+
+@app.command()
+def export(ctx: typer.Context, out_path: Path = typer.Argument(..., metavar="OUT"),
+           fmt: str = typer.Option(..., "--format", help=" | ".join(EXPORT_FORMATS)),
+           store: Optional[str] = STORE) -> None:
+    """Export the store: csv (a folder in the interchange format), ttl, nt, jsonld or graphml (a file)."""
+    with _errors(False):
+        if fmt not in EXPORT_FORMATS:
+            raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        db = open_configured(_settings(ctx), store)
+        if fmt == "csv":
+            from loaders.export import write_csv_folder
+
+            paths = write_csv_folder(db, out_path)
+            err.print(f"wrote {len(paths)} file(s) to {out_path}")
+            return
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "graphml":
+            from loaders.export import write_graphml
+
+            with out_path.open("wb") as fh:
+                write_graphml(db, fh)
+        else:
+            from loaders.rdf_export import serialize, to_rdf
+
+            out_path.write_bytes(serialize(to_rdf(db.nodes(), db.edges()), fmt))
+        err.print(f"wrote {out_path}")
+
+
+@app.command()
+def ontology(fmt: str = typer.Option("ttl", "--format", help="ttl | json"),
+             part: str = typer.Option("all", "--part", help="all | owl | shapes (for ttl)")) -> None:
+    """Print the ontology: OWL and SHACL as Turtle, or the declarations as JSON."""
+    with _errors(fmt == "json"):
+        if fmt == "json":
+            from ontology.describe import describe
+
+            _emit(describe())
+            return
+        if fmt != "ttl":
+            raise InvalidInput(f"unknown format {fmt!r}; use ttl or json")
+        from ontology.rdf import ontology_turtle, shapes_turtle
+
+        parts = {"owl": (ontology_turtle,), "shapes": (shapes_turtle,), "all": (ontology_turtle, shapes_turtle)}
+        if part not in parts:
+            raise InvalidInput(f"unknown part {part!r}; use all, owl or shapes")
+        sys.stdout.write("\n".join(f() for f in parts[part]))
+
+
+@app.command()
+def generate(out_dir: Path = typer.Argument(..., metavar="OUT_DIR"),
+             enterprises: int = typer.Option(1000, "--enterprises", min=1),
+             seed: int = typer.Option(0, "--seed")) -> None:
+    """Write a synthetic region in the interchange format (deterministic for a seed)."""
+    from loaders.generate import generate_region, write_region
+
+    with _errors(False):
+        paths = write_region(generate_region(enterprises, seed=seed), out_dir)
+        err.print(f"wrote {len(paths)} file(s) to {out_dir}")
+
+
+@app.command()
+def loads(ctx: typer.Context, store: Optional[str] = STORE, as_json: bool = JSON) -> None:
+    """List the loads whose records are in the store."""
+    with _errors(as_json):
+        records = open_configured(_settings(ctx), store).loads()
+        if as_json:
+            _emit([{"load_id": r.load_id, "loaded_at": r.loaded_at, "nodes": r.nodes, "edges": r.edges} for r in records])
+        else:
+            for r in records:
+                out.print(f"{r.load_id}  {r.loaded_at}  nodes {r.nodes:,}  edges {r.edges:,}")
+
+
+@app.command()
+def unload(ctx: typer.Context, load_id: str, store: Optional[str] = STORE) -> None:
+    """Delete everything one load wrote (and edges left dangling)."""
+    with _errors(False):
+        result = open_configured(_settings(ctx), store).delete_load(load_id)
+        out.print(f"deleted {result.nodes_deleted:,} nodes and {result.edges_deleted:,} edges")
+
+
+@app.command()
+def serve(ctx: typer.Context, host: Optional[str] = typer.Option(None), port: Optional[int] = typer.Option(None),
+          store: Optional[str] = STORE) -> None:
+    """Serve the web page and JSON API (default http://127.0.0.1:8000)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(ctx)
+    with _errors(False):
+        db = open_configured(settings, store)
+    uvicorn.run(create_app(db), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+def main() -> None:
+    app()

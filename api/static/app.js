@@ -1,0 +1,112 @@
+// biokg search page. Data text is only ever set with textContent: names from data are shown
+// as text, never parsed as HTML.
+"use strict";
+
+const labels = { node: {}, edge: {} };
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+async function getJSON(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
+  return body;
+}
+
+function kindLabel(kind) {
+  return labels.node[kind] || labels.edge[kind] || kind;
+}
+
+function provenanceText(p) {
+  if (!p) return "";
+  const row = p.row === null ? "" : ":" + p.row;
+  return `来源 ${p.source}${row} · ${p.load_id} · ${p.loaded_at}`;
+}
+
+function formatValue(value) {
+  if (Array.isArray(value)) return value.join("；");
+  if (value === true) return "是";
+  if (value === false) return "否";
+  return String(value);
+}
+
+async function showStats() {
+  const stats = await getJSON("/api/stats");
+  const parts = Object.entries(stats.nodes).map(([kind, n]) => `${kindLabel(kind)} ${n}`);
+  document.getElementById("stats").textContent = parts.join(" · ");
+}
+
+async function search(query) {
+  const list = document.getElementById("results");
+  list.replaceChildren();
+  const body = await getJSON("/api/search?limit=50&q=" + encodeURIComponent(query));
+  if (body.hits.length === 0) {
+    list.append(el("li", { class: "empty", text: "没有找到匹配的结果" }));
+    return;
+  }
+  for (const hit of body.hits) {
+    const item = el("li", { "data-id": hit.id, tabindex: "0" },
+      el("span", { class: "kind", text: kindLabel(hit.kind) }),
+      el("span", { class: "name", text: hit.name }),
+      el("div", { class: "id", text: hit.id + (hit.matched !== hit.name ? " · 别名 " + hit.matched : "") }));
+    item.addEventListener("click", () => showNode(hit.id));
+    item.addEventListener("keydown", (e) => { if (e.key === "Enter") showNode(hit.id); });
+    list.append(item);
+  }
+}
+
+async function showNode(id) {
+  const panel = document.getElementById("detail");
+  const node = await getJSON("/api/nodes/" + encodeURIComponent(id));
+  const props = el("dl");
+  for (const [key, value] of Object.entries(node.props)) {
+    props.append(el("dt", { text: key }), el("dd", { text: formatValue(value) }));
+  }
+  const edges = el("ol", { class: "edges" });
+  for (const edge of node.edges) {
+    const arrow = edge.direction === "out" ? "→" : "←";
+    const extra = Object.entries(edge.props).map(([k, v]) => `${k}=${formatValue(v)}`).join(", ");
+    const item = el("li", { class: "edge", "data-id": edge.other.id },
+      el("span", { class: "kind", text: kindLabel(edge.kind) }),
+      el("span", { text: `${arrow} ` }),
+      el("span", { class: "name", text: edge.other.name }),
+      el("span", { class: "id", text: ` (${kindLabel(edge.other.kind)} ${edge.other.id}) ${extra}` }),
+      el("div", { class: "prov", text: provenanceText(edge.provenance) }));
+    item.addEventListener("click", () => showNode(edge.other.id));
+    edges.append(item);
+  }
+  panel.replaceChildren(
+    el("h2", {}, el("span", { class: "kind", text: kindLabel(node.kind) }), el("span", { class: "name", text: node.name })),
+    el("div", { class: "id", text: node.id }),
+    props,
+    el("div", { class: "prov", text: provenanceText(node.provenance) }),
+    el("h3", { text: `关系 (${node.edges.length})` }),
+    edges);
+}
+
+async function start() {
+  try {
+    const ontology = await getJSON("/api/ontology");
+    for (const k of ontology.node_kinds) labels.node[k.name] = k.zh;
+    for (const k of ontology.edge_kinds) labels.edge[k.name] = k.zh;
+    await showStats();
+  } catch (error) {
+    document.getElementById("stats").textContent = "无法连接服务: " + error.message;
+  }
+  document.getElementById("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    search(document.getElementById("q").value).catch((error) => {
+      document.getElementById("results").replaceChildren(el("li", { class: "empty", text: error.message }));
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,73 @@
+"""The store interface every backend implements (embedded SQLite+networkx, Neo4j).
+
+Ordering rules shared by all backends, so that results compare equal across them:
+``neighbours`` sorts by (edge kind, other node id, edge key); ``search`` by (rank, name length,
+name, id); ``nodes``/``edges`` iterate in (id) / (kind, src, dst, key) order.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Iterable, Iterator, Protocol, runtime_checkable
+
+from graph.model import Counts, Edge, LoadRecord, Neighbour, Node, Replace, SearchHit, Subgraph, WriteResult
+
+DIRECTIONS = ("out", "in", "both")
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A knowledge-graph store. All writes are validated against the ontology."""
+
+    def write(
+        self, nodes: Iterable[Node] = (), edges: Iterable[Edge] = (), replace: Iterable[Replace] = ()
+    ) -> WriteResult:
+        """Upsert nodes and edges (all or nothing). Unchanged records keep their provenance."""
+
+    def get(self, node_id: str) -> Node | None:
+        """One node with its provenance, or None."""
+
+    def kinds(self, ids: Iterable[str]) -> dict[str, str]:
+        """The kind of each of ``ids`` that exists (for reference checks in bulk)."""
+
+    def neighbours(
+        self,
+        node_id: str,
+        edge_kinds: Iterable[str] | None = None,
+        node_kinds: Iterable[str] | None = None,
+        direction: str = "both",
+    ) -> list[Neighbour]:
+        """Edges at a node with the node at their other end, filtered by kinds and direction."""
+
+    def search(self, text: str, kinds: Iterable[str] | None = None, limit: int = 20) -> list[SearchHit]:
+        """Nodes whose name or an alias contains ``text`` (normalised), exact > prefix > substring."""
+
+    def subgraph(
+        self,
+        ids: Iterable[str],
+        depth: int = 1,
+        edge_kinds: Iterable[str] | None = None,
+        node_kinds: Iterable[str] | None = None,
+        max_nodes: int = 500,
+    ) -> Subgraph:
+        """The nodes within ``depth`` hops of ``ids`` (breadth first, capped) and the edges among them."""
+
+    def counts(self) -> Counts:
+        """Number of nodes and edges per kind."""
+
+    def nodes(self, kind: str | None = None) -> Iterator[Node]:
+        """All nodes (of one kind), in id order, with provenance."""
+
+    def edges(self, kind: str | None = None) -> Iterator[Edge]:
+        """All edges (of one kind), in (kind, src, dst, key) order, with provenance."""
+
+    def loads(self) -> list[LoadRecord]:
+        """The loads that wrote what is in the store, oldest first."""
+
+    def delete_load(self, load_id: str) -> WriteResult:
+        """Remove every node and edge last written by one load, and edges left dangling."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group writes into one transaction: all of them land, or none."""
+
+    def close(self) -> None: ...

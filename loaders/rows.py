@@ -1,0 +1,134 @@
+"""Rows of one interchange table -> drafts: typed values and unresolved references, with problems.
+
+A draft is what one row will write once its references are resolved: a node (node files) or an
+edge (edge files), plus the edges its reference columns make.  Every problem carries the file,
+line and column of the cell that caused it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from loaders.interchange import Column, FileSpec, header_index, prop_decl
+from loaders.tables import RawTable
+from loaders.values import cell_parser, enum_parser, split_list
+from ontology import ENUMS, NODE_KINDS, SCHEMA, Location, Problem, check_node_rules
+
+
+@dataclass(slots=True)
+class Ref:
+    """A reference cell (or one item of a list cell) still to be resolved to a node id."""
+
+    raw: str
+    column: Column
+    loc: Location
+    resolved: str | None = None
+
+
+@dataclass(slots=True)
+class Draft:
+    spec: FileSpec
+    loc: Location  # file and line of the row
+    node_id: str | None = None  # node files
+    name: str = ""
+    props: dict[str, Any] = field(default_factory=dict)  # node props, or edge props in edge files
+    refs: list[Ref] = field(default_factory=list)
+    edge_kind: str | None = None  # edge files
+    errors: int = 0
+
+
+@dataclass
+class Plan:
+    """How to read one table: each known column's position and parser."""
+
+    spec: FileSpec
+    columns: list[tuple[int, Column, Callable[[str], Any] | None]]
+    width: int
+
+
+def plan_table(table: RawTable, spec: FileSpec, problems: list[Problem]) -> Plan | None:
+    """Match the header to the spec; report unknown, duplicated and missing columns."""
+    positions, unknown, duplicated = header_index(spec, table.header)
+    for raw in unknown:
+        col = table.header.index(raw) + 1
+        problems.append(Problem(Location(table.source, 1, col),
+                                f"column {raw!r} is not part of {spec.name}; ignored", "warning"))
+    for raw in duplicated:
+        col = table.header.index(raw) + 1
+        problems.append(Problem(Location(table.source, 1, col), f"column {raw!r} appears twice"))
+    missing = [c.name for c in spec.columns if c.required and c.name not in positions and c.default is None]
+    if missing:
+        problems.append(Problem(Location(table.source, 1),
+                                f"required column(s) missing: {', '.join(missing)} "
+                                f"(columns of {spec.name}: {', '.join(c.name for c in spec.columns)})"))
+    if missing or duplicated:
+        return None
+    columns = []
+    for col in spec.columns:
+        if col.name not in positions and col.default is None:
+            continue
+        parser = None
+        if col.role == "prop" and not col.refs:
+            parser = cell_parser(prop_decl(spec, col), col.multi)
+        elif col.role == "direction":
+            parser = enum_parser(ENUMS["capability_direction"])
+        columns.append((positions.get(col.name, -1), col, parser))
+    return Plan(spec, columns, len(table.header))
+
+
+def read_rows(table: RawTable, plan: Plan, problems: list[Problem]) -> list[Draft]:
+    """Drafts for every row of ``table``; problems are appended to ``problems``."""
+    spec, source = plan.spec, table.source
+    directions = dict(spec.directions)
+    id_fmt = NODE_KINDS[spec.kind].id_fmt if spec.kind else None
+    id_check = SCHEMA.formats[id_fmt] if id_fmt else None
+    drafts = []
+    for line, cells in table.rows:
+        draft = Draft(spec, Location(source, line), edge_kind=spec.edge)
+        if len(cells) > plan.width and any(c.strip() for c in cells[plan.width:]):
+            problems.append(Problem(Location(source, line, plan.width + 1),
+                                    f"row has {len(cells)} cells but the header has {plan.width}"))
+            draft.errors += 1
+        prop_columns: dict[str, int] = {}
+        for pos, col, parser in plan.columns:
+            raw = cells[pos].strip() if 0 <= pos < len(cells) else ""
+            if not raw and col.default is not None:
+                raw = col.default
+            loc = Location(source, line, pos + 1 if pos >= 0 else 0)
+            if not raw:
+                if col.required:
+                    problems.append(Problem(loc, f"{col.name} is required"))
+                    draft.errors += 1
+                continue
+            role = col.role
+            if role == "id":
+                draft.node_id = raw
+                problem = id_check(raw) if id_check else None
+                if problem:
+                    problems.append(Problem(loc, f"id: {problem}"))
+                    draft.errors += 1
+            elif role == "name":
+                draft.name = raw
+            elif role == "direction":
+                try:
+                    draft.edge_kind = directions[parser(raw)]  # type: ignore[misc]
+                except ValueError as exc:
+                    problems.append(Problem(loc, str(exc)))
+                    draft.errors += 1
+            elif parser is not None:
+                try:
+                    draft.props[col.prop] = parser(raw)  # type: ignore[index]
+                    prop_columns[col.prop] = pos + 1  # type: ignore[index]
+                except ValueError as exc:
+                    problems.append(Problem(loc, f"{col.name}: {exc}"))
+                    draft.errors += 1
+            else:  # references: edge columns, edge ends, field-valued props
+                for item in split_list(raw) if col.multi else [raw]:
+                    draft.refs.append(Ref(item, col, loc))
+        if spec.kind and not draft.errors:
+            for prop, message in check_node_rules(spec.kind, draft.props):
+                problems.append(Problem(Location(source, line, prop_columns.get(prop, 0)), f"{prop}: {message}"))
+                draft.errors += 1
+        drafts.append(draft)
+    return drafts

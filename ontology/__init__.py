@@ -1,0 +1,25 @@
+"""The biokg ontology: node kinds, edge kinds, enumerations, fields, segments — declared once."""
+
+from ontology.errors import (
+    BiokgError,
+    InvalidInput,
+    LoadError,
+    Location,
+    NotFound,
+    Problem,
+    SchemaError,
+    StoreUnavailable,
+)
+from ontology.fields import FIELD_BY_ID, FIELDS, Field, ancestors, children, field_for_ipc
+from ontology.model import EdgeKind, Enumeration, NodeKind, Prop, Schema, fold
+from ontology.rules import check_node_rules
+from ontology.schema import EDGE_KINDS, ENUMS, NODE_KINDS, ONTOLOGY_KINDS, SCHEMA
+from ontology.segments import SEGMENT_BY_ID, SEGMENTS, SHENWAN_SEGMENTS, STAGE_NEEDS, Segment, inferred_needs
+
+__all__ = [
+    "BiokgError", "InvalidInput", "LoadError", "Location", "NotFound", "Problem", "SchemaError",
+    "StoreUnavailable", "FIELD_BY_ID", "FIELDS", "Field", "ancestors", "children", "field_for_ipc",
+    "EdgeKind", "Enumeration", "NodeKind", "Prop", "Schema", "fold", "check_node_rules", "EDGE_KINDS",
+    "ENUMS", "NODE_KINDS", "ONTOLOGY_KINDS", "SCHEMA", "SEGMENT_BY_ID", "SEGMENTS", "SHENWAN_SEGMENTS",
+    "STAGE_NEEDS", "Segment", "inferred_needs",
+]

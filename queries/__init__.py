@@ -1,0 +1,1 @@
+"""Queries over a store: plain functions returning frozen dataclasses (matching, coverage, brokering)."""

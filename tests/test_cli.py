@@ -1,0 +1,107 @@
+"""The ``biokg`` command line: exit codes, one-line errors, stable JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_load import BAD_USCC, GOOD_USCC, REGION
+from typer.testing import CliRunner
+
+from api.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def region_dir(tmp_path):
+    folder = tmp_path / "region"
+    folder.mkdir()
+    for name, text in REGION.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def run(*args: str, env: dict | None = None):
+    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    return result
+
+
+def test_load_stats_show_search(region_dir, tmp_path):
+    db = str(tmp_path / "cli.sqlite")
+    loaded = run("load", str(region_dir), "--store", db, "--json")
+    assert loaded.exit_code == 0, loaded.output
+    body = json.loads(loaded.stdout)
+    assert body["rows"] == 14 and body["result"]["nodes_created"] == 12
+    assert body["warnings"][0]["message"].startswith("applicants: '某大学'")
+
+    stats = json.loads(run("stats", "--store", db, "--json").stdout)
+    assert set(stats) == {"nodes", "edges"}
+    assert stats["nodes"]["Enterprise"] == 2 and stats["edges"]["TRACKS"] == 2
+
+    shown = json.loads(run("show", "ent:a", "--store", db, "--json").stdout)
+    assert shown["name"] == "澜启生物（演示）有限公司"
+    assert shown["provenance"]["source"].endswith("enterprises.csv") and shown["provenance"]["row"] == 2
+    assert {"kind": "LOCATED_IN", "direction": "out", "other": {"id": "park:zizhu", "kind": "Park", "name": "紫竹高新区"},
+            "props": {}, "provenance": shown["edges"][3]["provenance"]} == shown["edges"][3]
+
+    found = json.loads(run("search", "澜启", "--store", db, "--json").stdout)
+    assert [h["id"] for h in found["hits"]] == ["ent:a"]
+
+    human = run("show", "ent:a", "--store", db)
+    assert "澜启生物（演示）有限公司" in human.stdout and "enterprises.csv:2" in human.stdout
+
+
+def test_bad_input_exits_non_zero_with_one_located_line(region_dir, tmp_path):
+    db = str(tmp_path / "cli.sqlite")
+    path = region_dir / "enterprises.csv"
+    path.write_text(REGION["enterprises"].replace(GOOD_USCC, BAD_USCC), encoding="utf-8")
+    result = run("load", str(region_dir), "--store", db)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"{path}:2:3: uscc: USCC '{BAD_USCC}' fails the GB 32100-2015 check: last character should be "
+                     f"'{GOOD_USCC[-1]}'", "1 error(s) in input; nothing was written"]
+    stats = json.loads(run("stats", "--store", db, "--json").stdout)
+    assert set(stats["nodes"]) == {"Field", "Segment"}  # nothing was written
+
+    as_json = json.loads(run("load", str(region_dir), "--store", db, "--json").stdout)
+    assert as_json["error"]["code"] == "load_error"
+    assert as_json["error"]["problems"][0] == {"file": str(path), "line": 2, "column": 3, "severity": "error",
+                                               "message": f"uscc: USCC '{BAD_USCC}' fails the GB 32100-2015 check: "
+                                                          f"last character should be '{GOOD_USCC[-1]}'"}
+
+    missing = run("show", "nope", "--store", db)
+    assert missing.exit_code == 1 and missing.stderr.strip() == "no node 'nope'"
+    assert run("search", "x", "--kind", "Company", "--store", db).exit_code == 1
+    assert run("export", str(tmp_path / "x"), "--format", "xml", "--store", db).exit_code == 2
+
+
+def test_unload_removes_a_load(region_dir, tmp_path):
+    db = str(tmp_path / "cli.sqlite")
+    load_id = json.loads(run("load", str(region_dir), "--store", db, "--json").stdout)["load_id"]
+    assert [r["load_id"] for r in json.loads(run("loads", "--store", db, "--json").stdout)] == ["ontology", load_id]
+    assert run("unload", load_id, "--store", db).exit_code == 0
+    assert set(json.loads(run("stats", "--store", db, "--json").stdout)["nodes"]) == {"Field", "Segment"}
+
+
+def test_default_store_is_the_demo_region(tmp_path):
+    env = {"BIOKG_DATA_DIR": str(tmp_path / "data"), "BIOKG_STORE": ""}
+    first = run("stats", "--json", env=env)
+    assert "loaded the demo region" in first.stderr
+    stats = json.loads(first.stdout)
+    assert stats["nodes"]["District"] == 17 and stats["nodes"]["Station"] == 13
+    again = run("stats", "--json", env=env)
+    assert "loaded the demo region" not in again.stderr and json.loads(again.stdout) == stats
+    assert (tmp_path / "data" / "biokg.sqlite").exists()
+
+
+def test_console_entry_point_runs_in_a_subprocess(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BIOKG_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "api", "search", "闵行", "--kind", "District", "--json"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["hits"][0]["id"] == "district:310112"

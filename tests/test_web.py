@@ -1,0 +1,126 @@
+"""The web page and its JSON endpoints; the page is driven in a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from urllib.parse import urlparse
+
+import pytest
+import uvicorn
+from conftest import chromium_path
+from fastapi.testclient import TestClient
+from helpers import edge, node, small_region
+
+from api.app import create_app
+from graph import EmbeddedStore
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def web_store(tmp_path):
+    s = EmbeddedStore(tmp_path / "web.sqlite")
+    nodes, edges = small_region()
+    s.write(nodes + [node("ent:xss", "Enterprise", XSS, aliases=["<script>alert(2)</script>"])],
+            edges + [edge("LOCATED_IN", "ent:xss", "park:zj")])
+    yield s
+    s.close()
+
+
+def test_json_endpoints(web_store):
+    client = TestClient(create_app(web_store))
+    stats = client.get("/api/stats").json()
+    assert stats["nodes"]["Enterprise"] == 4 and stats["edges"]["TRACKS"] == 2
+    hits = client.get("/api/search", params={"q": "澜启"}).json()["hits"]
+    assert [(h["id"], h["rank"]) for h in hits] == [("ent:a", 0), ("ent:b", 1)]
+    detail = client.get("/api/nodes/ent:a").json()
+    assert detail["provenance"]["source"] == "test.csv"
+    assert {(e["kind"], e["other"]["id"]) for e in detail["edges"]} >= {("LOCATED_IN", "park:zizhu")}
+    missing = client.get("/api/nodes/nope")
+    assert missing.status_code == 404 and missing.json() == {"error": {"code": "not_found", "message": "no node 'nope'"}}
+    bad_kind = client.get("/api/search", params={"q": "x", "kind": "Company"})
+    assert bad_kind.status_code == 422 and bad_kind.json()["error"]["code"] == "schema_error"
+    page = client.get("/")
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert client.get("/static/../app.py").status_code == 404
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # running in a thread
+        pass
+
+
+@pytest.fixture
+def served(web_store):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = _Server(uvicorn.Config(create_app(web_store), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def browser():
+    exe = chromium_path()
+    if exe is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is required in CI (scripts/browser-deps installs it)")
+        pytest.skip("Chromium is not installed (run scripts/browser-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.mark.browser
+def test_page_searches_shows_details_escapes_and_stays_offline(served, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    requests, dialogs, errors = [], [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(served)
+    expect(page.locator("#stats")).to_contain_text("企业 4")  # CSP on: no eval-based waits
+
+    page.fill("#q", "img src")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#results li[data-id='ent:xss']")
+    assert page.text_content("#results li[data-id='ent:xss'] .name") == XSS
+    assert page.locator("#results img").count() == 0
+
+    page.click("#results li[data-id='ent:xss']")
+    page.wait_for_selector("#detail h2 .name")
+    assert page.text_content("#detail h2 .name") == XSS
+    assert "<script>alert(2)</script>" in page.text_content("#detail dl")
+    assert page.locator("#detail img, #detail script").count() == 0
+
+    page.fill("#q", "澜启")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#results li[data-id='ent:a']")
+    page.click("#results li[data-id='ent:a']")
+    page.wait_for_selector("#detail .edge[data-id='park:zizhu']")
+    assert "来源 test.csv:1" in page.text_content("#detail")
+    page.click("#detail .edge[data-id='park:zizhu']")  # follow an edge to the park
+    expect(page.locator("#detail h2 .name")).to_have_text("紫竹高新区")
+    page.screenshot(path=str(tmp_path / "page.png"))
+
+    assert dialogs == [] and errors == []
+    hosts = {urlparse(u).hostname for u in requests}
+    assert hosts == {"127.0.0.1"}, f"the page reached beyond the server: {sorted(set(requests))}"

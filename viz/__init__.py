@@ -1,0 +1,1 @@
+"""Views: results and subgraphs as offline, escaped interactive HTML (returned, never written)."""
