@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import resources
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from api import output
 from api.models import ErrorOut, NodeDetail, SearchOut, StatsOut

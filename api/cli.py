@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -79,7 +79,7 @@ def load(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="CSV/TSV/XLSX files or folders in the interchange format."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Write the valid rows, report the rest."),
-    store: Optional[str] = STORE,
+    store: str | None = STORE,
     as_json: bool = JSON,
 ) -> None:
     """Validate files and load them; nothing is written when any row is invalid."""
@@ -99,7 +99,7 @@ def load(
 
 
 @app.command()
-def stats(ctx: typer.Context, store: Optional[str] = STORE, as_json: bool = JSON) -> None:
+def stats(ctx: typer.Context, store: str | None = STORE, as_json: bool = JSON) -> None:
     """Count nodes and edges per kind."""
     with _errors(as_json):
         counts = open_configured(_settings(ctx), store).counts()
@@ -110,7 +110,7 @@ def stats(ctx: typer.Context, store: Optional[str] = STORE, as_json: bool = JSON
 
 
 @app.command()
-def show(ctx: typer.Context, node_id: str = typer.Argument(..., metavar="ID"), store: Optional[str] = STORE,
+def show(ctx: typer.Context, node_id: str = typer.Argument(..., metavar="ID"), store: str | None = STORE,
          as_json: bool = JSON) -> None:
     """Show one node, its edges, and where each came from."""
     from ontology import NotFound
@@ -130,8 +130,8 @@ def show(ctx: typer.Context, node_id: str = typer.Argument(..., metavar="ID"), s
 
 
 @app.command()
-def search(ctx: typer.Context, text: str, kind: Optional[list[str]] = typer.Option(None, "--kind", help="Node kind(s)."),
-           limit: int = typer.Option(20, min=1, max=1000), store: Optional[str] = STORE, as_json: bool = JSON) -> None:
+def search(ctx: typer.Context, text: str, kind: list[str] | None = typer.Option(None, "--kind", help="Node kind(s)."),
+           limit: int = typer.Option(20, min=1, max=1000), store: str | None = STORE, as_json: bool = JSON) -> None:
     """Find nodes by name or alias (exact > prefix > substring; width and brackets folded)."""
     from ontology import SCHEMA
 
@@ -151,7 +151,7 @@ EXPORT_FORMATS = ("csv", "ttl", "nt", "jsonld", "graphml")
 @app.command()
 def export(ctx: typer.Context, out_path: Path = typer.Argument(..., metavar="OUT"),
            fmt: str = typer.Option(..., "--format", help=" | ".join(EXPORT_FORMATS)),
-           store: Optional[str] = STORE) -> None:
+           store: str | None = STORE) -> None:
     """Export the store: csv (a folder in the interchange format), ttl, nt, jsonld or graphml (a file)."""
     with _errors(False):
         if fmt not in EXPORT_FORMATS:
@@ -209,19 +209,20 @@ def generate(out_dir: Path = typer.Argument(..., metavar="OUT_DIR"),
 
 
 @app.command()
-def loads(ctx: typer.Context, store: Optional[str] = STORE, as_json: bool = JSON) -> None:
+def loads(ctx: typer.Context, store: str | None = STORE, as_json: bool = JSON) -> None:
     """List the loads whose records are in the store."""
     with _errors(as_json):
         records = open_configured(_settings(ctx), store).loads()
         if as_json:
-            _emit([{"load_id": r.load_id, "loaded_at": r.loaded_at, "nodes": r.nodes, "edges": r.edges} for r in records])
+            _emit([{"load_id": r.load_id, "loaded_at": r.loaded_at, "nodes": r.nodes, "edges": r.edges}
+                   for r in records])
         else:
             for r in records:
                 out.print(f"{r.load_id}  {r.loaded_at}  nodes {r.nodes:,}  edges {r.edges:,}")
 
 
 @app.command()
-def unload(ctx: typer.Context, load_id: str, store: Optional[str] = STORE) -> None:
+def unload(ctx: typer.Context, load_id: str, store: str | None = STORE) -> None:
     """Delete everything one load wrote (and edges left dangling)."""
     with _errors(False):
         result = open_configured(_settings(ctx), store).delete_load(load_id)
@@ -229,8 +230,8 @@ def unload(ctx: typer.Context, load_id: str, store: Optional[str] = STORE) -> No
 
 
 @app.command()
-def serve(ctx: typer.Context, host: Optional[str] = typer.Option(None), port: Optional[int] = typer.Option(None),
-          store: Optional[str] = STORE) -> None:
+def serve(ctx: typer.Context, host: str | None = typer.Option(None), port: int | None = typer.Option(None),
+          store: str | None = STORE) -> None:
     """Serve the web page and JSON API (default http://127.0.0.1:8000)."""
     import uvicorn
 

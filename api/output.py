@@ -11,7 +11,7 @@ from rich.text import Text
 
 from graph.model import Counts, Neighbour, Node, Provenance, SearchHit
 from loaders.load import LoadReport
-from ontology import NODE_KINDS, EDGE_KINDS, Problem
+from ontology import EDGE_KINDS, NODE_KINDS, Problem
 
 
 def provenance_json(p: Provenance | None) -> dict[str, Any] | None:

@@ -17,10 +17,11 @@ import sqlite3
 import sys
 import threading
 from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import networkx as nx
 
@@ -91,7 +92,7 @@ def _dumps(props: dict[str, Any]) -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class EmbeddedStore:
@@ -399,7 +400,7 @@ class EmbeddedStore:
         edges = {(s, d, k) for n in ids for s, d, k in (*g.out_edges(n, keys=True), *g.in_edges(n, keys=True))}
         self._delete_edge_rows(sorted(edges, key=str))
         self._conn.executemany("DELETE FROM nodes WHERE id=?", [(n,) for n in ids])
-        for s, d, k in edges:
+        for _, _, k in edges:
             self._edge_counts[_split_key(k)[0]] -= 1
         for n in ids:
             self._node_counts[g.nodes[n]["kind"]] -= 1

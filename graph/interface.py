@@ -7,8 +7,9 @@ name, id); ``nodes``/``edges`` iterate in (id) / (kind, src, dst, key) order.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from typing import Iterable, Iterator, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from graph.model import Counts, Edge, LoadRecord, Neighbour, Node, Replace, SearchHit, Subgraph, WriteResult
 

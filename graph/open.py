@@ -20,5 +20,6 @@ def open_store(spec: str | Path) -> Store:
     if text.startswith(NEO4J_SCHEMES):
         raise InvalidInput(f"the Neo4j backend is not available yet (store {text!r})")
     if "://" in text:
-        raise InvalidInput(f"unknown store URI scheme in {text!r}; use a file path or one of {', '.join(NEO4J_SCHEMES)}")
+        schemes = ", ".join(NEO4J_SCHEMES)
+        raise InvalidInput(f"unknown store URI scheme in {text!r}; use a file path or one of {schemes}")
     return EmbeddedStore(Path(text).expanduser())

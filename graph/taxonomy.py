@@ -12,7 +12,8 @@ def taxonomy_records(loaded_at: str) -> tuple[list[Node], list[Edge]]:
     """Field and Segment nodes with SUBFIELD_OF edges, provenance ``ontology``."""
     prov = Provenance("ontology", None, ONTOLOGY_LOAD, loaded_at)
     nodes = [
-        Node(f.id, "Field", f.zh, {"domain": f.domain, "ipc": list(f.ipc), "aliases": [f.en, *f.aliases]}, prov)
+        Node(f.id, "Field", f.zh,
+             {"domain": f.domain, "ipc_patterns": list(f.ipc), "aliases": [f.en, *f.aliases]}, prov)
         for f in FIELDS
     ] + [
         Node(s.id, "Segment", s.zh,

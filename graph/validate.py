@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from graph.model import Edge, Node
 from ontology import SCHEMA, SchemaError, check_node_rules

@@ -96,8 +96,10 @@ FILES: tuple[FileSpec, ...] = (
         _id(), _name(), _prop("type", "类型", "机构类型", required=True),
         _ref("district", "IN_DISTRICT", ("District",), *_DISTRICT),
         _ref("park", "LOCATED_IN", ("Park",), "所在园区", "园区"), _prop("grade", "等级", "医院等级"),
-        _prop("gcp_drug", "药物临床试验机构备案", "药物GCP"), _prop("gcp_device", "医疗器械临床试验机构备案", "器械GCP"),
-        _prop("specialties", "重点专科", "专科", multi=True), _ref("fields", "IN_FIELD", ("Field",), *_FIELDS, multi=True),
+        _prop("gcp_drug", "药物临床试验机构备案", "药物GCP"),
+        _prop("gcp_device", "医疗器械临床试验机构备案", "器械GCP"),
+        _prop("specialties", "重点专科", "专科", multi=True),
+        _ref("fields", "IN_FIELD", ("Field",), *_FIELDS, multi=True),
         _prop("lat", "纬度"), _prop("lon", "经度"), _prop("aliases", *_ALIASES, multi=True),
     ), kind="Institution"),
     FileSpec("products", ("产品",), (
@@ -204,3 +206,14 @@ def _self_check() -> None:
 
 
 _self_check()
+
+
+def markdown_table() -> str:
+    """The column table of the README (a test keeps the README equal to it)."""
+    lines = ["| file (Chinese names) | columns (Chinese aliases); \\* required |", "|---|---|"]
+    for f in FILES:
+        cols = ", ".join(
+            f"`{c.name}`" + (f" ({'/'.join(c.zh)})" if c.zh else "") + ("\\*" if c.required else "") for c in f.columns
+        )
+        lines.append(f"| `{f.name}.csv` ({' / '.join(f.zh)}) | {cols} |")
+    return "\n".join(lines)

@@ -7,10 +7,10 @@ and the others reported).  Re-loading the same files changes nothing.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from graph.interface import Store
 from graph.model import Edge, Node, Provenance, Replace, WriteResult
@@ -59,8 +59,8 @@ def read_tables(tables: Iterable[RawTable]) -> tuple[list[Draft], list[tuple[str
         spec = spec_for_name(table.name)
         if spec is None:
             names = ", ".join(f.name for f in FILES)
-            problems.append(Problem(Location(table.source), f"not an interchange table (expected one of {names}); ignored",
-                                    "warning"))
+            message = f"not an interchange table (expected one of {names}); ignored"
+            problems.append(Problem(Location(table.source), message, "warning"))
             continue
         plan = plan_table(table, spec, problems)
         if plan is None:
@@ -137,7 +137,7 @@ def load_tables(
     now: datetime | None = None,
 ) -> LoadReport:
     """Validate ``tables`` and write them to ``store``; raise LoadError (nothing written) on errors."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     load_id = load_id or new_load_id(now)
     loaded_at = now.isoformat(timespec="seconds")
     drafts, seen, problems = read_tables(tables)
@@ -184,7 +184,7 @@ def _write(store: Store, drafts: list[Draft], load_id: str, loaded_at: str, prog
             if progress:
                 progress(int(done), total)
         # Edges after all nodes: a row may point at a row further down (a station at its core).
-        for (edges, replace), chunk in zip(pending_edges, _chunks(drafts, CHUNK)):
+        for (edges, replace), chunk in zip(pending_edges, _chunks(drafts, CHUNK), strict=True):
             if edges or replace:
                 result += store.write(edges=edges, replace=replace)
             done += len(chunk) / 2

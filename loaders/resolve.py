@@ -9,7 +9,7 @@ organisation's name or alias.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from graph.interface import Store
 from loaders.rows import Draft, Ref

@@ -7,8 +7,9 @@ line and column of the cell that caused it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from loaders.interchange import Column, FileSpec, header_index, prop_decl
 from loaders.tables import RawTable

@@ -6,7 +6,7 @@ support, minimally invasive devices, robots and brain-computer interfaces the de
 discovery comes from the Minhang plan (AI制药).  Chemical drugs and TCM are added so that real
 products and listed companies have a home.
 
-IPC patterns: ``A61K39`` is a main group (any subgroup); ``C12Q1/68`` a subgroup and the codes
+IPC patterns: ``A61H`` is a whole subclass; ``A61K39`` a main group (any subgroup); ``C12Q1/68`` a subgroup and the codes
 that extend its digits (/6806, /686 …); ``A61B34/30-37`` a range of subgroups.  IPC nests
 subgroups by indentation, not by digits (A61B34/32 sits under A61B34/30), so a subgroup whose
 children carry other digits is declared as a range.  A code goes to the most specific pattern
@@ -93,14 +93,22 @@ def ancestors(field_id: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _IpcPattern:
-    subclass_group: str  # "A61B5"
-    low: Decimal | None  # subgroup range [low, high) as decimal fractions; None = whole main group
+    subclass: str  # "A61B"
+    group: int | None  # main group 5 of A61B5; None = the whole subclass
+    low: Decimal | None  # subgroup range [low, high) as decimal fractions; None = the whole main group
     high: Decimal | None
     field: str
 
     @property
     def width(self) -> Decimal:
+        if self.group is None:
+            return Decimal(1000)
         return Decimal(10) if self.low is None else self.high - self.low  # type: ignore[operator]
+
+    def contains(self, group: int, value: Decimal) -> bool:
+        if self.group is None:
+            return True
+        return self.group == group and (self.low is None or self.low <= value < self.high)  # type: ignore[operator]
 
 
 def _subgroup(digits: str) -> Decimal:
@@ -108,13 +116,16 @@ def _subgroup(digits: str) -> Decimal:
 
 
 def _pattern(text: str, field_id: str) -> _IpcPattern:
-    if "/" not in text:
-        return _IpcPattern(text, None, None, field_id)
-    head, sub = text.split("/")
+    subclass, rest = text[:4], text[4:]
+    if not rest:
+        return _IpcPattern(subclass, None, None, None, field_id)
+    group, _, sub = rest.partition("/")
+    if not sub:
+        return _IpcPattern(subclass, int(group), None, None, field_id)
     lo, _, hi = sub.partition("-")
     hi = hi or lo
     step = Decimal(1).scaleb(-len(hi))
-    return _IpcPattern(head, _subgroup(lo), _subgroup(hi) + step, field_id)
+    return _IpcPattern(subclass, int(group), _subgroup(lo), _subgroup(hi) + step, field_id)
 
 
 @lru_cache(maxsize=1)
@@ -123,7 +134,7 @@ def _patterns() -> dict[str, list[_IpcPattern]]:
     for f in FIELDS:
         for text in f.ipc:
             p = _pattern(text, f.id)
-            table.setdefault(p.subclass_group, []).append(p)
+            table.setdefault(p.subclass, []).append(p)
     for pats in table.values():
         pats.sort(key=lambda p: p.width)  # most specific first
     return table
@@ -143,8 +154,8 @@ def field_for_ipc(code: str) -> str | None:
     if canonical is None:
         return None
     head, _, sub = canonical.partition("/")
-    value = _subgroup(sub) if sub else Decimal(0)
-    for p in _patterns().get(head, ()):
-        if p.low is None or (p.low <= value < p.high):  # type: ignore[operator]
+    group, value = int(head[4:]), (_subgroup(sub) if sub else Decimal(0))
+    for p in _patterns().get(head[:4], ()):
+        if p.contains(group, value):
             return p.field
     return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARS)}
-_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$", re.ASCII)
 
 
 def uscc_check_char(first17: str) -> str:
@@ -33,7 +33,7 @@ def check_uscc(value: str) -> str | None:
     """None when ``value`` is a well-formed USCC, else the reason."""
     if len(value) != 18:
         return f"USCC {value!r} must have 18 characters, has {len(value)}"
-    if not _USCC_SHAPE.match(value):
+    if not _USCC_SHAPE.fullmatch(value):
         bad = [c for c in value if c not in USCC_CHARS]
         if bad:
             return f"USCC {value!r} contains {bad[0]!r}, which is not allowed (I, O, S, V, Z never occur)"
@@ -45,9 +45,9 @@ def check_uscc(value: str) -> str | None:
 
 
 _PROVINCE = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-_DRUG_NO = re.compile(r"^(?:国药准字)?([HZSBTFJ])([HSZCJ]?)(\d{8})$")
-_DEVICE_REG = re.compile(rf"^([国{_PROVINCE}])械注([准进许])(\d{{4}})([123])(\d{{2}})(\d{{4}})$")
-_DEVICE_FILING = re.compile(rf"^([国{_PROVINCE}])([\u4e00-\u9fff]{{0,3}})械备(\d{{8}})号?$")
+_DRUG_NO = re.compile(r"^(?:国药准字)?([HZSBTFJ])([HSZCJ]?)(\d{8})$", re.ASCII)
+_DEVICE_REG = re.compile(rf"^([国{_PROVINCE}])械注([准进许])(\d{{4}})([123])(\d{{2}})(\d{{4}})$", re.ASCII)
+_DEVICE_FILING = re.compile(rf"^([国{_PROVINCE}])([\u4e00-\u9fff]{{0,3}})械备(\d{{8}})号?$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,12 @@ def parse_registration(value: str) -> Registration | None:
     >>> parse_registration("国药准字S20063025")
     Registration(kind='drug', device_class=None)
     """
-    if _DRUG_NO.match(value):
+    if _DRUG_NO.fullmatch(value):
         return Registration("drug")
-    m = _DEVICE_REG.match(value)
+    m = _DEVICE_REG.fullmatch(value)
     if m:
         return Registration("device", {"1": "I", "2": "II", "3": "III"}[m.group(4)])
-    if _DEVICE_FILING.match(value):
+    if _DEVICE_FILING.fullmatch(value):
         return Registration("device", "I")
     return None
 
@@ -80,7 +80,8 @@ def check_registration(value: str) -> str | None:
     if parse_registration(value) is None:
         return (
             f"registration number {value!r} has no known format "
-            "(drugs 国药准字H20203456 or H20150174; devices 国械注准20213070123, 沪械注准20202010123, 沪闵械备20180012号)"
+            "(drugs 国药准字H20203456 or H20150174; "
+            "devices 国械注准20213070123, 沪械注准20202010123, 沪闵械备20180012号)"
         )
     return None
 
@@ -99,8 +100,8 @@ def check_product_registration(product_type: str, device_class: str | None, valu
     return None
 
 
-_PUBLICATION = re.compile(r"^(?:CN\d{7,9}[ABCUSY]\d?|[A-Z]{2}\d{5,12}[A-Z]\d?)$")
-_CN_APPLICATION = re.compile(r"^(?:CN|ZL)?(\d{12})\.([\dX])$")
+_PUBLICATION = re.compile(r"^(?:CN\d{7,9}[ABCUSY]\d?|[A-Z]{2}\d{5,12}[A-Z]\d?)$", re.ASCII)
+_CN_APPLICATION = re.compile(r"^(?:CN|ZL)?(\d{12})\.([\dX])$", re.ASCII)
 
 
 def cn_application_check(digits12: str) -> str:
@@ -112,9 +113,9 @@ def cn_application_check(digits12: str) -> str:
 
 def check_patent_number(value: str) -> str | None:
     """None for a publication number (CN115123456A) or a valid CN application number."""
-    if _PUBLICATION.match(value):
+    if _PUBLICATION.fullmatch(value):
         return None
-    m = _CN_APPLICATION.match(value)
+    m = _CN_APPLICATION.fullmatch(value)
     if m:
         expected = cn_application_check(m.group(1))
         if m.group(2) != expected:
@@ -126,7 +127,7 @@ def check_patent_number(value: str) -> str | None:
     )
 
 
-_IPC = re.compile(r"^([A-H]\d{2}[A-Z])\s*(\d{1,4})(?:\s*/\s*(\d{1,6}))?$")
+_IPC = re.compile(r"^([A-H]\d{2}[A-Z])\s*(\d{1,4})(?:\s*/\s*(\d{1,6}))?$", re.ASCII)
 
 
 def normalise_ipc(value: str) -> str | None:
@@ -135,7 +136,7 @@ def normalise_ipc(value: str) -> str | None:
     >>> normalise_ipc("a61k 39/395")
     'A61K39/395'
     """
-    m = _IPC.match(unicodedata.normalize("NFKC", value).strip().upper())
+    m = _IPC.fullmatch(unicodedata.normalize("NFKC", value).strip().upper())
     if not m:
         return None
     subclass, group, sub = m.groups()
@@ -148,10 +149,10 @@ def check_ipc(value: str) -> str | None:
     return None
 
 
-_DIVISION = re.compile(r"^[1-9]\d{5}$")
+_DIVISION = re.compile(r"^[1-9]\d{5}$", re.ASCII)
 
 
 def check_division_code(value: str) -> str | None:
-    if not _DIVISION.match(value):
+    if not _DIVISION.fullmatch(value):
         return f"division code {value!r} must be 6 digits (e.g. 310112)"
     return None

@@ -60,7 +60,7 @@ ENUMS: dict[str, Enumeration] = {
               ("submitted", "注册申报", "submitted", "申报", "已申报", "审评中"),
               ("approved", "已获批", "approved", "获批", "已上市", "上市")),
         _enum("innovation_channel", "创新通道", "innovation channel",
-              ("none", "无", "none", "否", ""),
+              ("none", "无", "none", "否"),
               ("national", "国家创新通道", "national", "国家", "国家级"),
               ("shanghai", "上海创新通道", "Shanghai", "上海", "市级", "本市")),
         _enum("designation", "认定", "designation",
@@ -160,7 +160,7 @@ NODE_KINDS: dict[str, NodeKind] = {
             _p("scope", "enum", "服务范围", "scope", enum="station_scope", required=True),
             ALIASES,
         ), "A registration-guidance service station (工作站) or a core (一核多站).",
-            ("org:OrganizationalUnit", "schema:GovernmentOffice")),
+            ("org:OrganizationalUnit", "schema:GovernmentOrganization")),
         NodeKind("ServicePoint", "服务点", "Service point", (ALIASES,),
                  "A service point of a station at a park or institution (一站多点).", ("org:Site",)),
         NodeKind("KeyProject", "重点项目", "Key project", (
@@ -169,7 +169,7 @@ NODE_KINDS: dict[str, NodeKind] = {
         ), "A key project (重点项目) for a product.", ("schema:Project",)),
         NodeKind("Field", "领域", "Field", (
             _p("domain", "enum", "所属产业链", "domain", enum="chain", required=True),
-            _p("ipc", "str_list", "IPC分类号", "IPC patterns"),
+            _p("ipc_patterns", "str_list", "IPC分类号范围", "IPC patterns"),
             ALIASES,
         ), "A node of the field taxonomy.", ("skos:Concept",)),
         NodeKind("Segment", "产业链环节", "Segment", (
@@ -205,8 +205,7 @@ EDGE_KINDS: dict[str, EdgeKind] = {
             _p("date", "date", "日期", "date"),
         ), key=("date",)),
         EdgeKind("SERVES", "服务区", "serves district", ("Station",), ("District",)),
-        EdgeKind("PART_OF", "隶属", "part of", ("ServicePoint", "Station"), ("Station",),
-                 rdf_super=("org:subOrganizationOf",)),
+        EdgeKind("PART_OF", "隶属", "part of", ("ServicePoint", "Station"), ("Station",)),
         EdgeKind("SITED_AT", "驻点", "sited at", ("Station", "ServicePoint"), SITES, rdf_super=("org:hasSite",)),
         EdgeKind("TRACKS", "服务记录", "service record", ("Station",),
                  ("Enterprise", "Product", "KeyProject", "Institution", "Park"), (

@@ -11,7 +11,7 @@ USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 def independent_uscc_check(first17: str) -> str:
     """GB 32100-2015 written out again from the standard (not the code under test)."""
     weights = [pow(3, i, 31) for i in range(17)]  # 3^i mod 31: 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, ...
-    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, weights))
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, weights, strict=True))
     return USCC_CHARS[(31 - total % 31) % 31]
 
 

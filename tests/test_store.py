@@ -152,7 +152,7 @@ def test_symmetric_edges_are_one_edge(region):
     ],
 )
 def test_search_folds_width_brackets_and_ranks(region, query, expected):
-    assert [h.node.id for h in region.search(query) if not h.node.kind in ("Field", "Segment")] == expected
+    assert [h.node.id for h in region.search(query) if h.node.kind not in ("Field", "Segment")] == expected
 
 
 def test_search_rank_order_exact_prefix_substring(store):
