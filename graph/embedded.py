@@ -1,30 +1,26 @@
 """The embedded store: one SQLite file (WAL, synchronous=FULL) and a networkx graph in memory.
 
 SQLite is the durable truth: a write returns only after its transaction is committed and synced,
-so an acknowledged write survives ``kill -9``.  The networkx ``MultiDiGraph`` mirrors it for
-queries and algorithms; it is rebuilt from the file on open, after a rolled-back batch, and when
-another process (``biokg load`` beside ``biokg serve``) has committed to the same file.
-
-In memory a node is ``G.nodes[id] = {"kind", "name", "_p", **props}`` and an edge is keyed by its
-kind (or ``(kind, key)`` for keyed kinds) with ``{"kind", "_p", **props}``; ``_p`` packs the
-provenance (load, source file, row) into one int to keep memory per edge small.
+so an acknowledged write survives ``kill -9``.  The networkx ``MultiDiGraph`` (``store.nx``)
+mirrors it for queries and algorithms.  The mirror is rebuilt from the file on open, after a
+rolled-back batch, when another process (``biokg load`` beside ``biokg serve``) has committed to
+the same file, and — lazily, on the next read — after a bulk batch, which writes only the file so
+that a big load never holds its parsed rows and the grown graph at the same time.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import sys
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from graph import sqlite_format as fmt
 from graph.interface import DIRECTIONS
 from graph.model import (
     Counts,
@@ -39,67 +35,17 @@ from graph.model import (
     WriteResult,
     canonical,
 )
+from graph.names_index import drop_names, index_names, search_names
 from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
-from graph.text import match_rank, normalise
-from graph.validate import RESERVED, check_edge, check_node, clean_props
-from ontology import EDGE_KINDS, NODE_KINDS, InvalidInput, NotFound, SchemaError, StoreUnavailable
+from graph.text import normalise
+from graph.validate import check_edge, check_node, clean_props
+from ontology import InvalidInput, NotFound, SchemaError, StoreUnavailable
 
-FORMAT = "biokg-embedded-1"
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS loads (idx INTEGER PRIMARY KEY, load_id TEXT UNIQUE NOT NULL, loaded_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sources (idx INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL);
-CREATE TABLE IF NOT EXISTS nodes (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, props TEXT NOT NULL,
-    load INTEGER NOT NULL, source INTEGER NOT NULL, row INTEGER
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS edges (
-    src TEXT NOT NULL, kind TEXT NOT NULL, dst TEXT NOT NULL, key TEXT NOT NULL, props TEXT NOT NULL,
-    load INTEGER NOT NULL, source INTEGER NOT NULL, row INTEGER,
-    PRIMARY KEY (src, kind, dst, key)
-) WITHOUT ROWID;
-"""
-
-_KINDS = {k: sys.intern(k) for k in (*NODE_KINDS, *EDGE_KINDS)}
-_ROW_BITS = 40
-_SOURCE_BITS = 20
-
-
-def _pack(load: int, source: int, row: int | None) -> int:
-    return (load << (_ROW_BITS + _SOURCE_BITS)) | (source << _ROW_BITS) | (0 if row is None else row + 1)
-
-
-def _unpack(p: int) -> tuple[int, int, int | None]:
-    row = p & ((1 << _ROW_BITS) - 1)
-    return p >> (_ROW_BITS + _SOURCE_BITS), (p >> _ROW_BITS) & ((1 << _SOURCE_BITS) - 1), (row - 1 if row else None)
-
-
-def _nx_key(kind: str, key: str) -> Any:
-    return _KINDS[kind] if not key else (_KINDS[kind], key)
-
-
-def _split_key(nx_key: Any) -> tuple[str, str]:
-    return (nx_key, "") if isinstance(nx_key, str) else nx_key
-
-
-def _props(attrs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in attrs.items() if k not in RESERVED}
-
-
-def _dumps(props: dict[str, Any]) -> str:
-    return json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+KINDS = fmt.KINDS
 
 
 class EmbeddedStore:
-    """A store in one local file.
-
-    >>> store = EmbeddedStore(":memory:")  # doctest: +SKIP
-    """
+    """A store in one local file; ``EmbeddedStore(path)`` creates it when missing."""
 
     def __init__(self, path: str | Path):
         self.path = str(path)
@@ -107,11 +53,13 @@ class EmbeddedStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._in_batch = False
+        self._bulk = False
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.executescript(_DDL)
+            self._conn.execute("PRAGMA cache_size=-16384")  # 16 MiB: appends need little cache
+            self._conn.executescript(fmt.DDL)
             self._check_format()
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(f"{self.path} is not a biokg store ({exc})") from exc
@@ -123,64 +71,41 @@ class EmbeddedStore:
     def _check_format(self) -> None:
         row = self._conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
         if row is None:
-            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
-        elif row[0] != FORMAT:
-            raise StoreUnavailable(f"{self.path} has store format {row[0]!r}; this biokg reads {FORMAT!r}")
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (fmt.FORMAT,))
+        elif row[0] != fmt.FORMAT:
+            raise StoreUnavailable(f"{self.path} has store format {row[0]!r}; this biokg reads {fmt.FORMAT!r}")
+
+    def _data_version(self) -> int:
+        return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
     def _reload(self) -> None:
-        """(Re)build the in-memory graph and look-up tables from the file."""
+        """(Re)build the mirror and the look-up tables from the file (and this connection's own
+        uncommitted writes)."""
         conn = self._conn
         self._loads = {idx: (lid, at) for idx, lid, at in conn.execute("SELECT idx, load_id, loaded_at FROM loads")}
         self._load_idx = {lid: idx for idx, (lid, _) in self._loads.items()}
         self._sources = dict(conn.execute("SELECT idx, path FROM sources"))
         self._source_idx = {p: idx for idx, p in self._sources.items()}
-        g = nx.MultiDiGraph()
-        canon: dict[str, str] = {}
-        node_counts: Counter[str] = Counter()
-
-        def node_rows():
-            for nid, kind, name, props, load, source, row in conn.execute(
-                "SELECT id, kind, name, props, load, source, row FROM nodes"
-            ):
-                attrs = json.loads(props)
-                kind = _KINDS[kind]
-                attrs["kind"], attrs["name"], attrs["_p"] = kind, name, _pack(load, source, row)
-                canon[nid] = nid
-                node_counts[kind] += 1
-                yield nid, attrs
-
-        g.add_nodes_from(node_rows())
-        edge_counts: Counter[str] = Counter()
-
-        def edge_rows():
-            for src, kind, dst, key, props, load, source, row in conn.execute(
-                "SELECT src, kind, dst, key, props, load, source, row FROM edges"
-            ):
-                attrs = json.loads(props)
-                kind = _KINDS[kind]
-                attrs["kind"], attrs["_p"] = kind, _pack(load, source, row)
-                edge_counts[kind] += 1
-                yield canon[src], canon[dst], _nx_key(kind, key), attrs
-
-        g.add_edges_from(edge_rows())
-        self.nx = g
-        self._node_counts, self._edge_counts = node_counts, edge_counts
-        self._search_index: dict[str, tuple[tuple[str, str], ...]] | None = None
-        self._data_version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        mirror = fmt.read_mirror(conn)
+        self.nx, self._canon = mirror.graph, mirror.canon
+        self._node_counts, self._edge_counts = mirror.node_counts, mirror.edge_counts
+        self._next_node, self._next_edge = mirror.next_node, mirror.next_edge
+        # records written in a bulk batch that the mirror lacks: id -> kind, and edge identity hashes
+        self._pending_nodes: dict[str, str] = {}
+        self._pending_edges: set[int] = set()
+        self._stale = False
+        self._seen_version = self._data_version()
 
     def _refresh(self) -> None:
-        """Pick up commits made to the file by other connections (another process)."""
-        if self._in_batch:
-            return
-        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-        if version != self._data_version:
+        """Before a read: catch up with other processes' commits, or with a bulk batch."""
+        if self._stale or (not self._in_batch and self._data_version() != self._seen_version):
             self._reload()
 
     def _sync_taxonomy(self) -> None:
-        nodes, edges = taxonomy_records(now_iso())
+        nodes, edges = taxonomy_records(fmt.now_iso())
         declared = {n.id for n in nodes}
-        stale = [n for n, a in self.nx.nodes(data=True) if a["kind"] in ("Field", "Segment") and n not in declared]
         with self.batch():
+            stale = [n for n, a in self.nx.nodes(data=True) if a["kind"] in ("Field", "Segment") and n not in declared]
             if stale:
                 self._delete_nodes(stale)
             self.write(nodes, edges)
@@ -198,12 +123,12 @@ class EmbeddedStore:
     # ----------------------------------------------------------------- provenance
 
     def _provenance(self, p: int) -> Provenance:
-        load, source, row = _unpack(p)
+        _, load, source, row = fmt.unpack(p)
         load_id, loaded_at = self._loads[load]
         return Provenance(self._sources[source], row, load_id, loaded_at)
 
     def _register(self, prov: Provenance | None) -> tuple[int, int, int | None]:
-        prov = prov or Provenance("api", None, "api", now_iso())
+        prov = prov or Provenance("api", None, "api", fmt.now_iso())
         load = self._load_idx.get(prov.load_id)
         if load is None:
             load = self._conn.execute(
@@ -218,44 +143,60 @@ class EmbeddedStore:
             self._sources[source] = prov.source
         return load, source, prov.row
 
+    def _registrar(self) -> Callable[[Provenance | None], tuple[int, int, int | None]]:
+        """``_register`` with a fast path: consecutive records mostly share their load and file."""
+        last: list[Any] = [None, None, 0, 0]
+
+        def register(prov: Provenance | None) -> tuple[int, int, int | None]:
+            if prov is not None and prov.load_id is last[0] and prov.source is last[1]:
+                return last[2], last[3], prov.row
+            load, source, row = self._register(prov)
+            if prov is not None:
+                last[:] = [prov.load_id, prov.source, load, source]
+            return load, source, row
+
+        return register
+
     # ----------------------------------------------------------------- records from memory
 
     def _node(self, nid: str) -> Node:
-        attrs = self.nx.nodes[nid]
-        return Node(nid, attrs["kind"], attrs["name"], _props(attrs), self._provenance(attrs["_p"]))
+        attrs = self.nx._node[nid]
+        return Node(nid, attrs["kind"], attrs["name"], fmt.props_of(attrs), self._provenance(attrs["_p"]))
 
     def _edge(self, src: str, dst: str, attrs: dict[str, Any]) -> Edge:
-        return Edge(attrs["kind"], src, dst, _props(attrs), self._provenance(attrs["_p"]))
+        return Edge(attrs["kind"], src, dst, fmt.props_of(attrs), self._provenance(attrs["_p"]))
 
     # ----------------------------------------------------------------- writes
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self, bulk: bool = False) -> Iterator[None]:
         with self._lock:
             if self._in_batch:
                 yield
                 return
-            self._refresh()
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise StoreUnavailable(f"{self.path}: cannot start a write ({exc})") from exc
-            self._in_batch = True
+            # Only now, holding the write lock, is the file's state final: catch up with it.
+            if self._stale or self._data_version() != self._seen_version:
+                self._reload()
+            self._in_batch, self._bulk = True, bulk
             try:
                 yield
             except BaseException:
-                self._in_batch = False
+                self._in_batch = self._bulk = False
                 self._conn.execute("ROLLBACK")
                 self._reload()
                 raise
-            self._in_batch = False
+            self._in_batch = self._bulk = False
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback_quietly()
                 self._reload()
                 raise StoreUnavailable(f"{self.path}: commit failed ({exc})") from exc
-            self._data_version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            self._seen_version = self._data_version()
 
     def _rollback_quietly(self) -> None:
         try:
@@ -284,93 +225,141 @@ class EmbeddedStore:
 
     def _write(self, nodes: list[Node], edges: list[Edge], replace: list[Replace]) -> WriteResult:
         g = self.nx
+        node_get, succ = g._node.get, g._succ
+        pending = self._pending_nodes
         batch_kinds: dict[str, str] = {}
         for node in nodes:
             check_node(node)
-            existing = g.nodes[node.id]["kind"] if node.id in g else batch_kinds.get(node.id)
+            old = node_get(node.id)
+            existing = old["kind"] if old is not None else batch_kinds.get(node.id) or pending.get(node.id)
             if existing is not None and existing != node.kind:
                 raise SchemaError(f"node {node.id!r} exists as a {existing}; it cannot also be a {node.kind}")
             batch_kinds[node.id] = node.kind
 
         def kind_of(nid: str) -> str | None:
             kind = batch_kinds.get(nid)
-            if kind is None and nid in g:
-                kind = g.nodes[nid]["kind"]
+            if kind is None:
+                attrs = node_get(nid)
+                return attrs["kind"] if attrs is not None else pending.get(nid)
             return kind
 
         for edge in edges:
             check_edge(edge, kind_of)
 
-        node_rows, node_changes, created_n, updated_n, unchanged_n = [], [], 0, 0, 0
+        register = self._registrar()
+        node_rows, node_changes, renamed, created_n, unchanged_n = [], [], [], 0, 0
         for node in nodes:
             props = clean_props(node.props)
-            old = g.nodes[node.id] if node.id in g else None
-            if old is not None and old["name"] == node.name and _props(old) == props:
+            old = node_get(node.id)
+            written = node.id in pending  # earlier in this bulk batch: the mirror's copy is out of date
+            if old is not None and not written and old["name"] == node.name and fmt.same(old, props, 3):
                 unchanged_n += 1
                 continue
-            if old is None:
-                created_n += 1
+            if old is not None:
+                rid = fmt.rid_of(old["_p"])
+                renamed.append(rid)
+            elif written:
+                rid = self._conn.execute("SELECT rid FROM nodes WHERE id=?", (node.id,)).fetchone()[0]
+                renamed.append(rid)
             else:
-                updated_n += 1
-            load, source, row = self._register(node.provenance)
-            node_rows.append((node.id, node.kind, node.name, _dumps(props), load, source, row))
-            node_changes.append((node.id, node.kind, node.name, props, _pack(load, source, row)))
+                created_n += 1
+                rid, self._next_node = self._next_node, self._next_node + 1
+            load, source, row = register(node.provenance)
+            node_rows.append((rid, node.id, node.kind, node.name, fmt.dumps(props), load, source, row))
+            props["kind"], props["name"], props["_p"] = KINDS[node.kind], node.name, fmt.pack(rid, load, source, row)
+            node_changes.append((node.id, props))
 
-        edge_rows, edge_changes, created_e, updated_e, unchanged_e = [], [], 0, 0, 0
-        batch_idents = set()
+        edge_rows, edge_changes, created_e, unchanged_e = [], [], 0, 0
+        keep = set() if replace else None
         for edge in edges:
-            props = clean_props(edge.props)
-            key = edge.key
-            nx_key = _nx_key(edge.kind, key)
-            batch_idents.add((edge.src, edge.dst, nx_key))
-            old = g.get_edge_data(edge.src, edge.dst, nx_key)
-            if old is not None and _props(old) == props:
+            kind, src, dst = edge.kind, edge.src, edge.dst
+            props = clean_props(edge.props) if edge.props else {}
+            key = fmt.KEY_OF[kind](props)
+            nx_key = fmt.nx_key(kind, key)
+            if keep is not None:
+                keep.add((src, dst, nx_key))
+            adjacent = succ.get(src)
+            keydict = adjacent.get(dst) if adjacent is not None else None
+            old = keydict.get(nx_key) if keydict is not None else None
+            # a hash hit may be a collision; the file says whether the edge was written in this batch
+            written = bool(self._pending_edges) and hash((src, dst, nx_key)) in self._pending_edges and (
+                self._stored_edge_rid(src, kind, dst, key))
+            if old is not None and not written and fmt.same(old, props, 2):
                 unchanged_e += 1
                 continue
-            if old is None:
+            if old is not None:
+                rid = fmt.rid_of(old["_p"])
+            elif written:
+                rid = written
+            else:
                 created_e += 1
-            else:
-                updated_e += 1
-            load, source, row = self._register(edge.provenance)
-            edge_rows.append((edge.src, edge.kind, edge.dst, key, _dumps(props), load, source, row))
-            edge_changes.append((edge.src, edge.dst, nx_key, edge.kind, props, _pack(load, source, row)))
+                rid, self._next_edge = self._next_edge, self._next_edge + 1
+            load, source, row = register(edge.provenance)
+            edge_rows.append((rid, src, kind, dst, key, fmt.dumps(props), load, source, row))
+            props["kind"], props["_p"] = KINDS[kind], fmt.pack(rid, load, source, row)
+            edge_changes.append((src, dst, nx_key, props))
+        doomed = self._replaced_edges(replace, keep or set())
 
-        doomed = self._replaced_edges(replace, batch_idents)
+        # --- the file first (it may fail), then memory
         if node_rows:
-            self._conn.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?)", node_rows)
+            self._conn.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", node_rows)
+            drop_names(self._conn, renamed)
+            index_names(self._conn, ((fmt.rid_of(a["_p"]), a) for _, a in node_changes))
         if edge_rows:
-            self._conn.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)", edge_rows)
+            self._conn.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", edge_rows)
         self._delete_edge_rows(doomed)
-
-        for nid, kind, name, props, packed in node_changes:
-            if nid in g:
-                attrs = g.nodes[nid]
-                attrs.clear()
-            else:
-                g.add_node(nid)
-                attrs = g.nodes[nid]
-                self._node_counts[_KINDS[kind]] += 1
-            attrs.update(props)
-            attrs["kind"], attrs["name"], attrs["_p"] = _KINDS[kind], name, packed
-            self._index_node(nid)
-        succ = g._succ  # the live attribute dicts; networkx's views are read-only
-        for src, dst, nx_key, kind, props, packed in edge_changes:
-            attrs = {**props, "kind": _KINDS[kind], "_p": packed}
-            data = succ[src].get(dst, {}).get(nx_key)
-            if data is None:
-                g.add_edge(src, dst, key=nx_key, **attrs)
-                self._edge_counts[_KINDS[kind]] += 1
-            else:
-                data.clear()
-                data.update(attrs)
-        for src, dst, nx_key in doomed:
-            self._edge_counts[_split_key(nx_key)[0]] -= 1
-            g.remove_edge(src, dst, key=nx_key)
+        if self._bulk:
+            self._defer(node_changes, edge_changes, doomed)
+        else:
+            self._mirror(node_changes, edge_changes, doomed)
         return WriteResult(
-            nodes_created=created_n, nodes_updated=updated_n, nodes_unchanged=unchanged_n,
-            edges_created=created_e, edges_updated=updated_e, edges_unchanged=unchanged_e,
+            nodes_created=created_n, nodes_updated=len(node_changes) - created_n, nodes_unchanged=unchanged_n,
+            edges_created=created_e, edges_updated=len(edge_changes) - created_e, edges_unchanged=unchanged_e,
             edges_deleted=len(doomed),
         )
+
+    def _stored_edge_rid(self, src: str, kind: str, dst: str, key: str) -> int | None:
+        """The rowid of an edge written earlier in this bulk batch (rare: a record written twice)."""
+        row = self._conn.execute("SELECT rid FROM edges WHERE src=? AND kind=? AND dst=? AND key=?",
+                                 (src, kind, dst, key)).fetchone()
+        return row[0] if row else None
+
+    def _mirror(self, node_changes: list, edge_changes: list, doomed: list) -> None:
+        """Apply a write to the in-memory graph (networkx's adjacency dicts directly)."""
+        g = self.nx
+        node_dict, succ, pred, canon = g._node, g._succ, g._pred, self._canon
+        for nid, attrs in node_changes:
+            old = node_dict.get(nid)
+            if old is None:
+                node_dict[nid] = attrs
+                succ[nid], pred[nid] = {}, {}
+                canon[nid] = nid
+                self._node_counts[attrs["kind"]] += 1
+            else:
+                old.clear()
+                old.update(attrs)
+        for src, dst, key, attrs in edge_changes:
+            src, dst = canon[src], canon[dst]  # the nodes' own id strings, not the caller's copies
+            keydict = succ[src].get(dst)
+            if keydict is None:
+                keydict = succ[src][dst] = pred[dst][src] = {}
+            old = keydict.get(key)
+            if old is None:
+                keydict[fmt.memory_key(attrs["kind"], fmt.split_key(key)[1], attrs)] = attrs
+                self._edge_counts[attrs["kind"]] += 1
+            else:
+                old.clear()
+                old.update(attrs)
+        self._drop_edges(doomed)
+        nx._clear_cache(g)
+
+    def _defer(self, node_changes: list, edge_changes: list, doomed: list) -> None:
+        """In a bulk batch: remember only what validation needs; the mirror is rebuilt on the next read."""
+        for nid, attrs in node_changes:
+            self._pending_nodes[nid] = attrs["kind"]
+        self._pending_edges.update(hash((src, dst, key)) for src, dst, key, _ in edge_changes)
+        if node_changes or edge_changes or doomed:
+            self._stale = True
 
     def _replaced_edges(self, replace: list[Replace], keep: set) -> list[tuple[str, str, Any]]:
         g = self.nx
@@ -378,57 +367,67 @@ class EmbeddedStore:
         for r in replace:
             if r.direction not in ("out", "in"):
                 raise InvalidInput(f"replace direction must be 'out' or 'in', got {r.direction!r}")
-            if r.node not in g:
+            if r.node not in g._node:
                 continue
-            found = (
-                g.out_edges(r.node, keys=True, data="kind") if r.direction == "out"
-                else g.in_edges(r.node, keys=True, data="kind")
-            )
-            for src, dst, nx_key, kind in found:
-                if kind == r.edge_kind and (src, dst, nx_key) not in keep:
-                    doomed.append((src, dst, nx_key))
+            adjacent = g._succ[r.node] if r.direction == "out" else g._pred[r.node]
+            for other, keydict in adjacent.items():
+                for key, attrs in keydict.items():
+                    ident = (r.node, other, key) if r.direction == "out" else (other, r.node, key)
+                    if attrs["kind"] == r.edge_kind and ident not in keep:
+                        doomed.append(ident)
         return sorted(set(doomed), key=str)
 
     def _delete_edge_rows(self, idents: list[tuple[str, str, Any]]) -> None:
         if idents:
-            rows = [(s, *_split_key(k), d) for s, d, k in idents]
-            self._conn.executemany("DELETE FROM edges WHERE src=? AND kind=? AND key=? AND dst=?", rows)
+            succ = self.nx._succ
+            rows = [(fmt.rid_of(succ[s][d][k]["_p"]),) for s, d, k in idents]
+            self._conn.executemany("DELETE FROM edges WHERE rid=?", rows)
+
+    def _drop_edges(self, idents: list[tuple[str, str, Any]]) -> None:
+        succ, pred = self.nx._succ, self.nx._pred
+        for s, d, k in idents:
+            keydict = succ[s][d]
+            self._edge_counts[keydict.pop(k)["kind"]] -= 1
+            if not keydict:
+                del succ[s][d], pred[d][s]
 
     def _delete_nodes(self, ids: list[str]) -> tuple[int, int]:
         """Delete nodes and every edge at them, in SQL and in memory (inside a batch)."""
         g = self.nx
-        edges = {(s, d, k) for n in ids for s, d, k in (*g.out_edges(n, keys=True), *g.in_edges(n, keys=True))}
-        self._delete_edge_rows(sorted(edges, key=str))
-        self._conn.executemany("DELETE FROM nodes WHERE id=?", [(n,) for n in ids])
-        for _, _, k in edges:
-            self._edge_counts[_split_key(k)[0]] -= 1
+        edges = sorted({(s, d, k) for n in ids for s, d, k in (*g.out_edges(n, keys=True), *g.in_edges(n, keys=True))},
+                       key=str)
+        self._delete_edge_rows(edges)
+        self._drop_edges(edges)
+        rids = [fmt.rid_of(g._node[n]["_p"]) for n in ids]
+        self._conn.executemany("DELETE FROM nodes WHERE rid=?", [(r,) for r in rids])
+        drop_names(self._conn, rids)
         for n in ids:
-            self._node_counts[g.nodes[n]["kind"]] -= 1
-            self._unindex_node(n)
+            self._node_counts[g._node[n]["kind"]] -= 1
+            self._canon.pop(n, None)
         g.remove_nodes_from(ids)
         return len(ids), len(edges)
 
     def delete_load(self, load_id: str) -> WriteResult:
         with self._lock, self.batch():
+            self._refresh()
             idx = self._load_idx.get(load_id)
             if idx is None:
                 raise NotFound(f"no load {load_id!r} in {self.path}")
             if load_id == ONTOLOGY_LOAD:
                 raise InvalidInput("the ontology's own nodes cannot be deleted")
             g = self.nx
-            nodes = [n for n, p in g.nodes(data="_p") if _unpack(p)[0] == idx]
+            nodes = [n for n, p in g.nodes(data="_p") if fmt.load_of(p) == idx]
             node_set = set(nodes)
             own_edges = [
                 (s, d, k) for s, d, k, p in g.edges(keys=True, data="_p")
-                if _unpack(p)[0] == idx and s not in node_set and d not in node_set
+                if fmt.load_of(p) == idx and s not in node_set and d not in node_set
             ]
             self._delete_edge_rows(own_edges)
-            for s, d, k in own_edges:
-                self._edge_counts[_split_key(k)[0]] -= 1
-                g.remove_edge(s, d, key=k)
+            self._drop_edges(own_edges)
             n_nodes, n_edges = self._delete_nodes(nodes)
             self._conn.execute("DELETE FROM loads WHERE idx=?", (idx,))
             del self._loads[idx], self._load_idx[load_id]
+            nx._clear_cache(g)
             return WriteResult(nodes_deleted=n_nodes, edges_deleted=n_edges + len(own_edges))
 
     # ----------------------------------------------------------------- reads
@@ -436,12 +435,12 @@ class EmbeddedStore:
     def get(self, node_id: str) -> Node | None:
         with self._lock:
             self._refresh()
-            return self._node(node_id) if node_id in self.nx else None
+            return self._node(node_id) if node_id in self.nx._node else None
 
     def kinds(self, ids: Iterable[str]) -> dict[str, str]:
         with self._lock:
             self._refresh()
-            nodes = self.nx.nodes
+            nodes = self.nx._node
             return {i: nodes[i]["kind"] for i in ids if i in nodes}
 
     def neighbours(
@@ -458,7 +457,7 @@ class EmbeddedStore:
         with self._lock:
             self._refresh()
             g = self.nx
-            if node_id not in g:
+            if node_id not in g._node:
                 raise NotFound(f"no node {node_id!r}")
             found = []
             if direction in ("out", "both"):
@@ -469,7 +468,7 @@ class EmbeddedStore:
             for other, s, d, attrs, way in found:
                 if ek is not None and attrs["kind"] not in ek:
                     continue
-                if nk is not None and g.nodes[other]["kind"] not in nk:
+                if nk is not None and g._node[other]["kind"] not in nk:
                     continue
                 if s == d and way == "in":  # a self-loop is reported once
                     continue
@@ -477,44 +476,15 @@ class EmbeddedStore:
         out.sort(key=lambda n: (n.edge.kind, n.node.id, n.edge.key, n.direction))
         return out
 
-    def _index_node(self, nid: str) -> None:
-        if self._search_index is not None:
-            attrs = self.nx.nodes[nid]
-            texts = [attrs["name"], *attrs.get("aliases", ())]
-            self._search_index[nid] = tuple((normalise(t), t) for t in texts)
-
-    def _unindex_node(self, nid: str) -> None:
-        if self._search_index is not None:
-            self._search_index.pop(nid, None)
-
     def search(self, text: str, kinds: Iterable[str] | None = None, limit: int = 20) -> list[SearchHit]:
         query = normalise(text)
         if not query:
             raise InvalidInput("search text is empty")
-        wanted = set(kinds) if kinds is not None else None
+        wanted = sorted(set(kinds)) if kinds is not None else None
         with self._lock:
             self._refresh()
-            g = self.nx
-            if self._search_index is None:
-                self._search_index = {}
-                for nid in g.nodes:
-                    self._index_node(nid)
-            hits = []
-            for nid, texts in self._search_index.items():
-                best = None
-                for norm, original in texts:
-                    if query in norm:
-                        rank = match_rank(query, norm)
-                        if best is None or rank < best[0]:
-                            best = (rank, original)
-                if best is None:
-                    continue
-                attrs = g.nodes[nid]
-                if wanted is not None and attrs["kind"] not in wanted:
-                    continue
-                hits.append((best[0], len(attrs["name"]), attrs["name"], nid, best[1]))
-            hits.sort()
-            return [SearchHit(self._node(nid), rank, matched) for rank, _, _, nid, matched in hits[:limit]]
+            found = search_names(self._conn, query, wanted, limit)
+            return [SearchHit(self._node(nid), rank, matched) for nid, rank, matched in found]
 
     def subgraph(
         self,
@@ -531,7 +501,7 @@ class EmbeddedStore:
             g = self.nx
             seeds = sorted(set(ids))
             for s in seeds:
-                if s not in g:
+                if s not in g._node:
                     raise NotFound(f"no node {s!r}")
             chosen = dict.fromkeys(seeds[:max_nodes])
             truncated = len(seeds) > max_nodes
@@ -539,15 +509,10 @@ class EmbeddedStore:
             for _ in range(depth):
                 nxt = []
                 for n in sorted(frontier):
-                    nbrs = set()
-                    for _, d, kind in g.out_edges(n, data="kind"):
-                        if ek is None or kind in ek:
-                            nbrs.add(d)
-                    for s, _, kind in g.in_edges(n, data="kind"):
-                        if ek is None or kind in ek:
-                            nbrs.add(s)
+                    nbrs = {d for _, d, kind in g.out_edges(n, data="kind") if ek is None or kind in ek}
+                    nbrs |= {s for s, _, kind in g.in_edges(n, data="kind") if ek is None or kind in ek}
                     for m in sorted(nbrs):
-                        if m in chosen or (nk is not None and g.nodes[m]["kind"] not in nk):
+                        if m in chosen or (nk is not None and g._node[m]["kind"] not in nk):
                             continue
                         if len(chosen) >= max_nodes:
                             truncated = True
@@ -578,14 +543,14 @@ class EmbeddedStore:
             ids = sorted(n for n, k in self.nx.nodes(data="kind") if kind is None or k == kind)
         for nid in ids:
             with self._lock:
-                if nid in self.nx:
+                if nid in self.nx._node:
                     yield self._node(nid)
 
     def edges(self, kind: str | None = None) -> Iterator[Edge]:
         with self._lock:
             self._refresh()
             found = sorted(
-                ((a["kind"], s, d, _split_key(k)[1]), s, d, k)
+                ((a["kind"], s, d, fmt.split_key(k)[1]), s, d, k)
                 for s, d, k, a in self.nx.edges(keys=True, data=True)
                 if kind is None or a["kind"] == kind
             )
@@ -598,8 +563,8 @@ class EmbeddedStore:
     def loads(self) -> list[LoadRecord]:
         with self._lock:
             self._refresh()
-            nodes = Counter(_unpack(p)[0] for _, p in self.nx.nodes(data="_p"))
-            edges = Counter(_unpack(p)[0] for _, _, p in self.nx.edges(data="_p"))
+            nodes = Counter(fmt.load_of(p) for _, p in self.nx.nodes(data="_p"))
+            edges = Counter(fmt.load_of(p) for _, _, p in self.nx.edges(data="_p"))
             return [
                 LoadRecord(lid, at, nodes[idx], edges[idx])
                 for idx, (lid, at) in sorted(self._loads.items())

@@ -68,7 +68,11 @@ class Store(Protocol):
     def delete_load(self, load_id: str) -> WriteResult:
         """Remove every node and edge last written by one load, and edges left dangling."""
 
-    def batch(self) -> AbstractContextManager[None]:
-        """Group writes into one transaction: all of them land, or none."""
+    def batch(self, bulk: bool = False) -> AbstractContextManager[None]:
+        """Group writes into one transaction: all of them land, or none.
+
+        ``bulk`` hints that the batch writes many records (a load): a backend may defer work it
+        would otherwise do per write (the embedded store rebuilds its in-memory graph afterwards).
+        """
 
     def close(self) -> None: ...

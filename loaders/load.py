@@ -2,12 +2,18 @@
 
 Nothing is written when any error is found (unless ``skip_invalid``: then valid rows are written
 and the others reported).  Re-loading the same files changes nothing.
+
+Memory: tables are parsed one at a time and their raw cells dropped; after validation each file is
+written in chunks — its nodes, then its edges — and its rows released.  A file's references point
+into itself or into files before it (``interchange.ORDER``), so every edge finds its ends written.
 """
 
 from __future__ import annotations
 
+import gc
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +27,7 @@ from loaders.tables import RawTable, discover, read_path
 from ontology import LoadError, Location, Problem, field_for_ipc
 
 CHUNK = 20_000
+BULK_ROWS = 10_000
 Progress = Callable[[int, int], None]  # (rows written so far, total rows)
 
 
@@ -51,7 +58,20 @@ def _derived_classified_as(node: Node) -> list[Edge]:
 DERIVED_EDGES = {"Patent": ("CLASSIFIED_AS", _derived_classified_as)}
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """A bulk load allocates millions of acyclic objects; cyclic GC passes over them are wasted time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_tables(tables: Iterable[RawTable]) -> tuple[list[Draft], list[tuple[str, str, int]], list[Problem]]:
+    """Drafts of every row of ``tables`` (consumed one by one), in load order."""
     problems: list[Problem] = []
     drafts: list[Draft] = []
     seen: list[tuple[str, str, int]] = []
@@ -73,13 +93,18 @@ def read_tables(tables: Iterable[RawTable]) -> tuple[list[Draft], list[tuple[str
     return drafts, seen, problems
 
 
+def _ends(d: Draft) -> tuple[str, str]:
+    src, dst = (r.resolved for r in d.refs if r.column.role in ("src", "dst"))
+    return src, dst  # type: ignore[return-value]
+
+
 def _edge_duplicates(drafts: list[Draft], problems: list[Problem]) -> None:
     first: dict[tuple, Draft] = {}
     record_ids: dict[str, Draft] = {}
     for d in drafts:
         if d.spec.is_node_file or d.errors:
             continue
-        src, dst = (r.resolved for r in d.refs if r.column.role in ("src", "dst"))
+        src, dst = _ends(d)
         edge = Edge(d.edge_kind, src, dst, _edge_props(d))  # type: ignore[arg-type]
         ident = (edge.kind, *sorted((src, dst)), edge.key) if d.edge_kind == "COLLABORATES" else edge.ident
         if ident in first:
@@ -104,27 +129,34 @@ def _edge_props(d: Draft) -> dict:
     return props
 
 
-def _records(d: Draft, prov: Provenance) -> tuple[list[Node], list[Edge], list[Replace]]:
-    """What one valid row writes."""
+def _node_records(d: Draft, prov: Provenance) -> Node:
+    return Node(d.node_id, d.spec.kind, d.name, d.props, prov)  # type: ignore[arg-type]
+
+
+def _edge_records(d: Draft, node: Node | None, prov: Provenance, existed: bool) -> tuple[list[Edge], list[Replace]]:
+    """The edges one valid row writes, and (for a row that was already in the store) the edge sets it
+    replaces."""
     spec: FileSpec = d.spec
-    if not spec.is_node_file:
-        src, dst = (r.resolved for r in d.refs if r.column.role in ("src", "dst"))
-        return [], [Edge(d.edge_kind, src, dst, _edge_props(d), prov)], []  # type: ignore[arg-type]
-    node = Node(d.node_id, spec.kind, d.name, d.props, prov)  # type: ignore[arg-type]
+    if node is None:
+        src, dst = _ends(d)
+        return [Edge(d.edge_kind, src, dst, _edge_props(d), prov)], []  # type: ignore[arg-type]
     edges = []
     for r in d.refs:
         if r.resolved is None:
             continue
         col = r.column
-        edges.append(Edge(col.edge, r.resolved, d.node_id, {}, prov) if col.reverse  # type: ignore[arg-type]
-                     else Edge(col.edge, d.node_id, r.resolved, {}, prov))  # type: ignore[arg-type]
-    replace = [Replace(d.node_id, c.edge, "in" if c.reverse else "out")  # type: ignore[arg-type]
-               for c in spec.columns if c.role == "edge"]
+        edges.append(Edge(col.edge, r.resolved, node.id, {}, prov) if col.reverse  # type: ignore[arg-type]
+                     else Edge(col.edge, node.id, r.resolved, {}, prov))  # type: ignore[arg-type]
     derived = DERIVED_EDGES.get(spec.kind)  # type: ignore[arg-type]
     if derived:
         edges += derived[1](node)
-        replace.append(Replace(d.node_id, derived[0], "out"))  # type: ignore[arg-type]
-    return [node], edges, replace
+    if not existed:  # a new node has no old edges to replace
+        return edges, []
+    replace = [Replace(node.id, c.edge, "in" if c.reverse else "out")  # type: ignore[arg-type]
+               for c in spec.columns if c.role == "edge"]
+    if derived:
+        replace.append(Replace(node.id, derived[0], "out"))
+    return edges, replace
 
 
 def load_tables(
@@ -135,88 +167,91 @@ def load_tables(
     progress: Progress | None = None,
     load_id: str | None = None,
     now: datetime | None = None,
+    read_problems: list[Problem] | None = None,
 ) -> LoadReport:
-    """Validate ``tables`` and write them to ``store``; raise LoadError (nothing written) on errors."""
+    """Validate ``tables`` and write them to ``store``; raise LoadError (nothing written) on errors.
+
+    ``read_problems`` is filled by a lazy ``tables`` iterable with files it could not read.
+    """
     now = now or datetime.now(UTC)
     load_id = load_id or new_load_id(now)
     loaded_at = now.isoformat(timespec="seconds")
-    drafts, seen, problems = read_tables(tables)
-    resolver = Resolver(store, drafts, problems)
-    resolver.resolve_all()
-    _edge_duplicates(drafts, problems)
-
-    skipped_rows: list[Problem] = []
-    if any(p.severity == "error" for p in problems):
-        if not skip_invalid:
-            raise LoadError(problems)
-        skipped = {d.node_id for d in drafts if d.errors and d.node_id}
-        while True:
-            hit = resolver.cascade(skipped)
-            if not hit:
-                break
-            skipped |= {d.node_id for d in hit if d.node_id}
-        skipped_rows = [p for p in problems if p.severity in ("error", "skipped")]
-    valid = [d for d in drafts if not d.errors]
-    result = _write(store, valid, load_id, loaded_at, progress)
+    with _no_cyclic_gc():
+        drafts, seen, problems = read_tables(tables)
+        problems += read_problems or []
+        resolver = Resolver(store, drafts, problems)
+        resolver.resolve_all()
+        _edge_duplicates(drafts, problems)
+        skipped_rows: list[Problem] = []
+        if any(p.severity == "error" for p in problems):
+            if not skip_invalid:
+                raise LoadError(problems)
+            skipped = {d.node_id for d in drafts if d.errors and d.node_id}
+            while hit := resolver.cascade(skipped):
+                skipped |= {d.node_id for d in hit if d.node_id}
+            skipped_rows = [p for p in problems if p.severity in ("error", "skipped")]
+        existed = set(resolver.stored)
+        del resolver
+        valid = [d for d in drafts if not d.errors]
+        del drafts
+        result = _write(store, valid, existed, load_id, loaded_at, progress)
     warnings = tuple(p for p in problems if p.severity == "warning")
     return LoadReport(load_id, tuple(seen), result, warnings, tuple(sorted(skipped_rows)))
 
 
-def _write(store: Store, drafts: list[Draft], load_id: str, loaded_at: str, progress: Progress | None) -> WriteResult:
-    total = len(drafts)
+def _write(store: Store, drafts: list[Draft], existed: set[str], load_id: str, loaded_at: str,
+           progress: Progress | None) -> WriteResult:
+    """Write file after file: its nodes, then its edges, in chunks; release each file's rows."""
+    total, done = len(drafts), 0
     result = WriteResult()
-    pending_edges: list[tuple[list[Edge], list[Replace]]] = []
-    done = 0
-    with store.batch():
-        for chunk in _chunks(drafts, CHUNK):
-            nodes: list[Node] = []
-            edges: list[Edge] = []
-            replace: list[Replace] = []
-            for d in chunk:
-                n, e, r = _records(d, Provenance(d.loc.file, d.loc.line, load_id, loaded_at))
-                nodes += n
-                edges += e
-                replace += r
-            if nodes:
-                result += store.write(nodes=nodes)
-            pending_edges.append((edges, replace))
-            done += len(chunk) / 2
-            if progress:
-                progress(int(done), total)
-        # Edges after all nodes: a row may point at a row further down (a station at its core).
-        for (edges, replace), chunk in zip(pending_edges, _chunks(drafts, CHUNK), strict=True):
-            if edges or replace:
-                result += store.write(edges=edges, replace=replace)
-            done += len(chunk) / 2
-            if progress:
-                progress(int(done), total)
+    counts = store.counts()
+    in_store = sum(counts.nodes.values()) + sum(counts.edges.values())
+    # A load as big as what is stored goes in bulk: the embedded store then rebuilds its
+    # in-memory graph once afterwards instead of growing it while these rows are still held.
+    bulk = total >= BULK_ROWS and 2 * total >= in_store
+    with store.batch(bulk=bulk):
+        while drafts:
+            spec = drafts[0].spec
+            end = next((i for i, d in enumerate(drafts) if d.spec is not spec), len(drafts))
+            group, drafts[:end] = drafts[:end], []
+            provs = [Provenance(d.source, d.line, load_id, loaded_at) for d in group]
+            nodes = [_node_records(d, p) for d, p in zip(group, provs, strict=True)] if spec.is_node_file else None
+            for i in range(0, len(group), CHUNK):
+                if nodes is not None:
+                    result += store.write(nodes=nodes[i:i + CHUNK])
+            for i in range(0, len(group), CHUNK):
+                edges: list[Edge] = []
+                replace: list[Replace] = []
+                for j in range(i, min(i + CHUNK, len(group))):
+                    d = group[j]
+                    e, r = _edge_records(d, nodes[j] if nodes else None, provs[j], d.node_id in existed)
+                    edges += e
+                    replace += r
+                if edges or replace:
+                    result += store.write(edges=edges, replace=replace)
+                done += min(CHUNK, len(group) - i)
+                if progress:
+                    progress(done, total)
     return result
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+def _read_each(paths: Iterable[Path], problems: list[Problem]) -> Iterator[RawTable]:
+    """Tables under ``paths``, read lazily; decoding and CSV errors go to ``problems``."""
+    for path in discover(list(paths)):
+        try:
+            yield from read_path(path)
+        except LoadError as exc:
+            problems += exc.problems
 
 
 def read_paths(paths: Iterable[Path]) -> tuple[list[RawTable], list[Problem]]:
-    """Read every table under ``paths``; decoding and CSV errors of all files are collected."""
-    tables: list[RawTable] = []
+    """Every table under ``paths`` (all in memory), with the problems of files that could not be read."""
     problems: list[Problem] = []
-    for path in discover(list(paths)):
-        try:
-            tables += read_path(path)
-        except LoadError as exc:
-            problems += exc.problems
+    tables = list(_read_each(paths, problems))
     return tables, problems
 
 
 def load_paths(store: Store, paths: Iterable[Path], **kwargs) -> LoadReport:
-    """Load files and folders (CSV/TSV/XLSX) into ``store``."""
-    tables, problems = read_paths(paths)
-    if any(p.severity == "error" for p in problems) and not kwargs.get("skip_invalid"):
-        raise LoadError(problems)
-    report = load_tables(store, tables, **kwargs)
-    if problems:
-        report = LoadReport(report.load_id, report.tables, report.result, report.warnings,
-                            tuple(sorted((*report.skipped, *problems))))
-    return report
+    """Load files and folders (CSV/TSV/XLSX) into ``store``, reading one file at a time."""
+    read_problems: list[Problem] = []
+    return load_tables(store, _read_each(paths, read_problems), read_problems=read_problems, **kwargs)

@@ -77,7 +77,7 @@ class Resolver:
         col = ref.column
         allowed = col.refs
         if allowed in (("Field",), ("Segment",)):
-            found = TAXONOMY_LABELS[allowed[0]].get(fold(ref.raw))
+            found = TAXONOMY_LABELS[allowed[0]].get(ref.raw) or TAXONOMY_LABELS[allowed[0]].get(fold(ref.raw))
             if found and found != _AMBIGUOUS:
                 ref.resolved = found
                 return
@@ -97,18 +97,19 @@ class Resolver:
             if col.unresolved_prop:
                 names = draft.props.setdefault(col.unresolved_prop, [])
                 names.append(ref.raw)
-                self.problems.append(Problem(ref.loc, f"{col.name}: {ref.raw!r} matches no organisation; "
-                                                      f"kept as {col.unresolved_prop}", "warning"))
+                self.problems.append(Problem(draft.at(ref), f"{col.name}: {ref.raw!r} matches no organisation; "
+                                                            f"kept as {col.unresolved_prop}", "warning"))
                 return
             self._fail(draft, ref, f"{col.name}: no {' or '.join(allowed)} with id {ref.raw!r}")
             return
         if kind not in allowed:
             self._fail(draft, ref, f"{col.name}: {ref.raw!r} is a {kind}, expected {' or '.join(allowed)}")
             return
-        ref.resolved = node_id
+        target = self.rows.get(node_id)  # reuse the row's own id string: the cell's copy can go
+        ref.resolved = ref.raw = target.node_id if target is not None else node_id  # type: ignore[assignment]
 
     def _fail(self, draft: Draft, ref: Ref, message: str) -> None:
-        self.problems.append(Problem(ref.loc, message))
+        self.problems.append(Problem(draft.at(ref), message))
         draft.errors += 1
 
     def _by_name(self, kinds: tuple[str, ...], raw: str) -> str | None:
@@ -138,8 +139,8 @@ class Resolver:
             for ref in d.refs:
                 if ref.resolved in skipped and self.rows.get(ref.resolved) is not None:
                     target = self.rows[ref.resolved]
-                    self.problems.append(Problem(ref.loc, f"{ref.column.name}: {ref.raw!r} refers to a skipped "
-                                                          f"row ({target.loc})", "skipped"))
+                    self.problems.append(Problem(d.at(ref), f"{ref.column.name}: {ref.raw!r} refers to a skipped "
+                                                            f"row ({target.loc})", "skipped"))
                     d.errors += 1
                     hit.append(d)
                     break

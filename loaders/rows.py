@@ -23,20 +23,31 @@ class Ref:
 
     raw: str
     column: Column
-    loc: Location
+    pos: int  # 1-based position of the cell in its row (0: the column is absent)
     resolved: str | None = None
 
 
 @dataclass(slots=True)
 class Draft:
+    """One row.  Kept compact: a million of them are held while a load is validated."""
+
     spec: FileSpec
-    loc: Location  # file and line of the row
+    source: str  # the file (shared by the rows of a table)
+    line: int
     node_id: str | None = None  # node files
     name: str = ""
     props: dict[str, Any] = field(default_factory=dict)  # node props, or edge props in edge files
     refs: list[Ref] = field(default_factory=list)
     edge_kind: str | None = None  # edge files
     errors: int = 0
+
+    @property
+    def loc(self) -> Location:
+        return Location(self.source, self.line)
+
+    def at(self, ref: Ref) -> Location:
+        """Where a reference of this row is."""
+        return Location(self.source, self.line, ref.pos)
 
 
 @dataclass
@@ -85,51 +96,47 @@ def read_rows(table: RawTable, plan: Plan, problems: list[Problem]) -> list[Draf
     id_fmt = NODE_KINDS[spec.kind].id_fmt if spec.kind else None
     id_check = SCHEMA.formats[id_fmt] if id_fmt else None
     drafts = []
+    prop_columns = {c.prop: pos + 1 for pos, c, _ in plan.columns if c.role == "prop" and pos >= 0}
+
+    def fail(draft: Draft, column: int, message: str) -> None:
+        problems.append(Problem(Location(source, draft.line, column), message))
+        draft.errors += 1
+
     for line, cells in table.rows:
-        draft = Draft(spec, Location(source, line), edge_kind=spec.edge)
+        draft = Draft(spec, source, line, edge_kind=spec.edge)
         if len(cells) > plan.width and any(c.strip() for c in cells[plan.width:]):
-            problems.append(Problem(Location(source, line, plan.width + 1),
-                                    f"row has {len(cells)} cells but the header has {plan.width}"))
-            draft.errors += 1
-        prop_columns: dict[str, int] = {}
+            fail(draft, plan.width + 1, f"row has {len(cells)} cells but the header has {plan.width}")
         for pos, col, parser in plan.columns:
             raw = cells[pos].strip() if 0 <= pos < len(cells) else ""
             if not raw and col.default is not None:
                 raw = col.default
-            loc = Location(source, line, pos + 1 if pos >= 0 else 0)
             if not raw:
                 if col.required:
-                    problems.append(Problem(loc, f"{col.name} is required"))
-                    draft.errors += 1
+                    fail(draft, pos + 1, f"{col.name} is required")
                 continue
             role = col.role
             if role == "id":
                 draft.node_id = raw
                 problem = id_check(raw) if id_check else None
                 if problem:
-                    problems.append(Problem(loc, f"id: {problem}"))
-                    draft.errors += 1
+                    fail(draft, pos + 1, f"id: {problem}")
             elif role == "name":
                 draft.name = raw
             elif role == "direction":
                 try:
                     draft.edge_kind = directions[parser(raw)]  # type: ignore[misc]
                 except ValueError as exc:
-                    problems.append(Problem(loc, str(exc)))
-                    draft.errors += 1
+                    fail(draft, pos + 1, str(exc))
             elif parser is not None:
                 try:
                     draft.props[col.prop] = parser(raw)  # type: ignore[index]
-                    prop_columns[col.prop] = pos + 1  # type: ignore[index]
                 except ValueError as exc:
-                    problems.append(Problem(loc, f"{col.name}: {exc}"))
-                    draft.errors += 1
+                    fail(draft, pos + 1, f"{col.name}: {exc}")
             else:  # references: edge columns, edge ends, field-valued props
                 for item in split_list(raw) if col.multi else [raw]:
-                    draft.refs.append(Ref(item, col, loc))
+                    draft.refs.append(Ref(item, col, pos + 1 if pos >= 0 else 0))
         if spec.kind and not draft.errors:
             for prop, message in check_node_rules(spec.kind, draft.props):
-                problems.append(Problem(Location(source, line, prop_columns.get(prop, 0)), f"{prop}: {message}"))
-                draft.errors += 1
+                fail(draft, prop_columns.get(prop, 0), f"{prop}: {message}")
         drafts.append(draft)
     return drafts

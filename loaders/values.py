@@ -40,6 +40,11 @@ def parse_date(raw: str) -> str:
     '2024-03-05'
     """
     text = raw.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
+        try:
+            return date.fromisoformat(text).isoformat()  # the common case, in C
+        except ValueError:
+            pass  # fall through for the located message
     for form in _DATE_FORMS:
         m = form.match(text)
         if m:
@@ -89,6 +94,8 @@ def enum_parser(enum: Enumeration) -> Callable[[str], str]:
     return parse
 
 
+_SHARED: dict[str, Any] = {}
+
 _SCALARS: dict[str, Callable[[str], Any]] = {
     "str": str.strip,
     "int": parse_int,
@@ -120,6 +127,18 @@ def cell_parser(prop: Prop, multi: bool) -> Callable[[str], Any]:
             if problem:
                 raise ValueError(problem)
         return value
+
+    if check is None and item is str.strip:
+        one = str.strip  # plain text: nothing to check
+    if prop.type == "date" or prop.fmt == "ipc":
+        # dates and IPC symbols repeat across rows: keep one string of each, not one per cell
+        checked, memo = one, _SHARED
+
+        def one(raw: str) -> Any:
+            value = memo.get(raw)
+            if value is None:
+                value = memo[raw] = checked(raw)
+            return value
 
     if multi or prop.type.endswith("_list"):
         return lambda raw: [one(part) for part in split_list(raw)]

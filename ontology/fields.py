@@ -140,6 +140,7 @@ def _patterns() -> dict[str, list[_IpcPattern]]:
     return table
 
 
+@lru_cache(maxsize=1 << 16)
 def field_for_ipc(code: str) -> str | None:
     """The most specific field whose IPC pattern contains ``code`` (canonical or not).
 

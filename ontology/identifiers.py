@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -130,6 +131,7 @@ def check_patent_number(value: str) -> str | None:
 _IPC = re.compile(r"^([A-H]\d{2}[A-Z])\s*(\d{1,4})(?:\s*/\s*(\d{1,6}))?$", re.ASCII)
 
 
+@lru_cache(maxsize=1 << 16)  # a region repeats the same few thousand IPC codes
 def normalise_ipc(value: str) -> str | None:
     """Canonical IPC symbol without spaces, or None when it is not one.
 

@@ -46,11 +46,13 @@ class Enumeration:
     en: str
     values: tuple[EnumValue, ...]
     _lookup: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _exact: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for v in self.values:
             for spelling in (v.value, v.zh, v.en, *v.aliases):
                 self._lookup.setdefault(fold(spelling), v.value)
+                self._exact.setdefault(spelling, v.value)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -58,7 +60,7 @@ class Enumeration:
 
     def parse(self, raw: str) -> str | None:
         """The code for ``raw`` (a code, label or alias), or None."""
-        return self._lookup.get(fold(raw))
+        return self._exact.get(raw) or self._lookup.get(fold(raw))
 
     def nearest(self, raw: str) -> str | None:
         """The valid code closest to a wrong spelling, for error messages."""
@@ -107,9 +109,13 @@ class NodeKind:
     doc: str = ""
     rdf_super: tuple[str, ...] = ()  # CURIEs of aligned classes (schema:, org:, skos:)
     id_fmt: str | None = None  # checker for the node id itself (patents: the patent number)
+    index: dict[str, Prop] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", {p.name: p for p in self.props})
 
     def prop(self, name: str) -> Prop | None:
-        return _prop_index(self.props).get(name)
+        return self.index.get(name)
 
 
 @dataclass(frozen=True)
@@ -130,9 +136,13 @@ class EdgeKind:
     key: tuple[str, ...] = ()
     symmetric: bool = False
     rdf_super: tuple[str, ...] = ()
+    index: dict[str, Prop] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", {p.name: p for p in self.props})
 
     def prop(self, name: str) -> Prop | None:
-        return _prop_index(self.props).get(name)
+        return self.index.get(name)
 
     @property
     def rdf_name(self) -> str:
@@ -141,17 +151,36 @@ class EdgeKind:
         return head + "".join(w.capitalize() for w in rest)
 
 
-_PROP_INDEX: dict[tuple[Prop, ...], dict[str, Prop]] = {}
-
-
-def _prop_index(props: tuple[Prop, ...]) -> dict[str, Prop]:
-    index = _PROP_INDEX.get(props)
-    if index is None:
-        index = _PROP_INDEX[props] = {p.name: p for p in props}
-    return index
-
-
 Checker = Callable[[Any], str | None]  # returns an error message, or None when the value is fine
+Kind = NodeKind | EdgeKind
+
+
+def _type_check(prop: Prop) -> Checker:
+    """The check of a value's Python type (and range) for one property."""
+    t = prop.type
+    if t in ("str", "enum"):
+        return lambda v: None if isinstance(v, str) else f"expected text, got {type(v).__name__}"
+    if t == "int":
+        return lambda v: None if isinstance(v, int) and not isinstance(v, bool) else f"expected an integer, got {v!r}"
+    if t == "bool":
+        return lambda v: None if isinstance(v, bool) else f"expected true or false, got {v!r}"
+    if t == "date":
+        return lambda v: None if isinstance(v, str) and _DATE.match(v) else f"expected a date YYYY-MM-DD, got {v!r}"
+    if t == "float":
+        lo, hi = prop.minimum, prop.maximum
+
+        def number(v: Any) -> str | None:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:
+                return f"expected a number, got {v!r}"
+            if lo is not None and v < lo:
+                return f"{v} is below the minimum {lo}"
+            if hi is not None and v > hi:
+                return f"{v} is above the maximum {hi}"
+            return None
+
+        return number
+    return lambda v: (None if isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v)
+                      else f"expected a list of text, got {v!r}")
 
 
 @dataclass(frozen=True)
@@ -162,6 +191,7 @@ class Schema:
     edges: dict[str, EdgeKind]
     enums: dict[str, Enumeration]
     formats: dict[str, Checker]
+    _checkers: dict[int, tuple[Prop, Checker]] = field(default_factory=dict, repr=False, compare=False)
 
     def node_kind(self, name: str) -> NodeKind:
         try:
@@ -175,65 +205,52 @@ class Schema:
         except KeyError:
             raise SchemaError(f"unknown edge kind {name!r}; known: {', '.join(self.edges)}") from None
 
-    def check_value(self, prop: Prop, value: Any) -> str | None:
-        """Why ``value`` is not valid for ``prop`` (None when it is). Values are already typed."""
-        t = prop.type
-        if t == "str":
-            if not isinstance(value, str):
-                return f"expected text, got {type(value).__name__}"
-        elif t == "int":
-            if not isinstance(value, int) or isinstance(value, bool):
-                return f"expected an integer, got {value!r}"
-        elif t == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                return f"expected a number, got {value!r}"
-            if value != value:
-                return "expected a number, got NaN"
-            if prop.minimum is not None and value < prop.minimum:
-                return f"{value} is below the minimum {prop.minimum}"
-            if prop.maximum is not None and value > prop.maximum:
-                return f"{value} is above the maximum {prop.maximum}"
-        elif t == "bool":
-            if not isinstance(value, bool):
-                return f"expected true or false, got {value!r}"
-        elif t == "date":
-            if not isinstance(value, str) or not _DATE.match(value):
-                return f"expected a date YYYY-MM-DD, got {value!r}"
-        elif t == "enum":
-            codes = self.enums[prop.enum].codes  # type: ignore[index]
-            if value not in codes:
-                return f"{value!r} is not one of {', '.join(codes)}"
-        elif t in ("str_list", "enum_list"):
-            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-                return f"expected a list of text, got {value!r}"
-            if t == "enum_list":
-                codes = self.enums[prop.enum].codes  # type: ignore[index]
-                bad = [v for v in value if v not in codes]
+    def checker(self, prop: Prop) -> Checker:
+        """The compiled check of ``prop``: type, range, enumeration and format (cached per property)."""
+        cached = self._checkers.get(id(prop))
+        if cached is not None and cached[0] is prop:
+            return cached[1]
+        type_ok = _type_check(prop)
+        codes = frozenset(self.enums[prop.enum].codes) if prop.enum else None
+        fmt = self.formats[prop.fmt] if prop.fmt else None
+        many = prop.type in ("str_list", "enum_list")
+
+        def check(value: Any) -> str | None:
+            problem = type_ok(value)
+            if problem:
+                return problem
+            items = value if many else (value,)
+            if codes is not None:
+                bad = [v for v in items if v not in codes]
                 if bad:
-                    return f"{', '.join(map(repr, bad))} not in {', '.join(codes)}"
-        if prop.fmt:
-            if t in ("str_list", "enum_list"):
-                for item in value:
-                    problem = self.formats[prop.fmt](item)
+                    return f"{', '.join(map(repr, bad))} is not one of {', '.join(self.enums[prop.enum].codes)}"
+            if fmt is not None:
+                for item in items:
+                    problem = fmt(item)
                     if problem:
                         return problem
-                return None
-            return self.formats[prop.fmt](value)
-        return None
+            return None
 
-    def check_props(self, owner: str, props: tuple[Prop, ...], values: dict[str, Any], what: str) -> None:
-        """Raise SchemaError naming ``what`` when ``values`` do not fit ``props``."""
-        index = _prop_index(props)
+        self._checkers[id(prop)] = (prop, check)
+        return check
+
+    def check_value(self, prop: Prop, value: Any) -> str | None:
+        """Why ``value`` is not valid for ``prop`` (None when it is). Values are already typed."""
+        return self.checker(prop)(value)
+
+    def check_props(self, kind: Kind, values: dict[str, Any], what: str) -> None:
+        """Raise SchemaError naming ``what`` when ``values`` do not fit the properties of ``kind``."""
+        index = kind.index
         for name, value in values.items():
             prop = index.get(name)
             if prop is None:
-                raise SchemaError(f"{what}: {owner} has no property {name!r}")
+                raise SchemaError(f"{what}: {kind.name} has no property {name!r}")
             if value is None:
                 continue
-            problem = self.check_value(prop, value)
+            problem = self.checker(prop)(value)
             if problem:
                 raise SchemaError(f"{what}: property {name!r}: {problem}")
-        for prop in props:
+        for prop in kind.props:
             needed = prop.required or (
                 prop.required_when is not None and values.get(prop.required_when[0]) == prop.required_when[1]
             )

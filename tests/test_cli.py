@@ -105,3 +105,50 @@ def test_console_entry_point_runs_in_a_subprocess(tmp_path):
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["hits"][0]["id"] == "district:310112"
+
+
+def test_export_ttl_of_the_demo_conforms_to_the_shapes(demo_store, tmp_path):
+    import pyshacl
+    import rdflib
+
+    from ontology.rdf import build_ontology
+    from ontology.shacl import build_shapes
+
+    out = tmp_path / "demo.ttl"
+    result = run("export", str(out), "--format", "ttl", "--store", demo_store.path)
+    assert result.exit_code == 0, result.output
+    data = rdflib.Graph().parse(out, format="turtle")
+    conforms, _, text = pyshacl.validate(data, shacl_graph=build_shapes(), ont_graph=build_ontology())
+    assert conforms, text[:3000]
+    hospital = rdflib.URIRef("https://w3id.org/biokg/id/inst%3Azs-hospital")
+    assert (hospital, rdflib.RDF.type, rdflib.URIRef("https://w3id.org/biokg/ont#Hospital")) in data
+
+
+@pytest.mark.parametrize(("fmt", "parse"), [("nt", "nt"), ("jsonld", "json-ld"), ("graphml", None)])
+def test_other_exports_read_back(demo_store, tmp_path, fmt, parse):
+    out = tmp_path / f"demo.{fmt}"
+    assert run("export", str(out), "--format", fmt, "--store", demo_store.path).exit_code == 0
+    counts = demo_store.counts()
+    if parse:
+        import rdflib
+
+        assert len(rdflib.Graph().parse(out, format=parse)) > sum(counts.nodes.values())
+    else:
+        import networkx as nx
+
+        g = nx.read_graphml(out, force_multigraph=True)
+        assert g.number_of_nodes() == sum(counts.nodes.values())
+        assert g.number_of_edges() == sum(counts.edges.values())
+
+
+def test_ontology_prints_owl_and_shapes():
+    import rdflib
+
+    result = run("ontology", "--format", "ttl")
+    assert result.exit_code == 0
+    g = rdflib.Graph().parse(data=result.stdout, format="turtle")
+    owl = rdflib.URIRef("http://www.w3.org/2002/07/owl#Ontology")
+    shape = rdflib.URIRef("http://www.w3.org/ns/shacl#NodeShape")
+    assert any(g.subjects(rdflib.RDF.type, owl)) and any(g.subjects(rdflib.RDF.type, shape))
+    described = json.loads(run("ontology", "--format", "json").stdout)
+    assert {k["name"] for k in described["node_kinds"]} >= {"Enterprise", "Station", "ServicePoint"}

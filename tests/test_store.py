@@ -210,3 +210,28 @@ def test_delete_load_removes_its_records_and_dangling_edges(region):
         region.delete_load("L-test")
     with pytest.raises(InvalidInput):
         region.delete_load("ontology")
+
+
+def test_bulk_batches_read_back_like_ordinary_ones(store):
+    nodes, edges = small_region()
+    with store.batch(bulk=True):
+        store.write(nodes)
+        store.write(edges=edges)
+        assert store.get("ent:a").name == "澜启生物（上海）有限公司"  # readable inside the batch
+        store.write([node("ent:b", "Enterprise", "改名", credit="C")])
+        store.write([node("ent:b", "Enterprise", "澜启医疗器械有限公司", credit="B")])  # and back
+        store.write(edges=[edge("TRACKS", "station:mh", "prod:2", id="SR2", date="2024-07-02", type="visit")])
+    assert store.get("ent:b").props == {"credit": "B"} and store.get("ent:b").name == "澜启医疗器械有限公司"
+    tracks = [n.edge.props["date"] for n in store.neighbours("prod:2", edge_kinds=["TRACKS"])]
+    assert tracks == ["2024-06-01", "2024-07-02"]  # SR2 rewritten, not duplicated
+    assert store.counts().edges["TRACKS"] == 2
+    assert [h.node.id for h in store.search("改名")] == []
+
+
+def test_a_failed_bulk_batch_leaves_nothing(store):
+    before = store.counts()
+    nodes, edges = small_region()
+    with pytest.raises(RuntimeError), store.batch(bulk=True):
+        store.write(nodes, edges)
+        raise RuntimeError("abort")
+    assert store.counts() == before and store.get("ent:a") is None

@@ -1,0 +1,1 @@
+"""Benchmarks: each module measures one thing and rewrites its own section of BENCHMARKS.md."""

@@ -1,0 +1,238 @@
+"""The embedded store's file format and its in-memory mirror: tables, packing, and the graph build.
+
+Rows are addressed by rowid; the networkx graph in memory is the index.  In memory a node is
+``G.nodes[id] = {"kind", "name", "_p", **props}`` and an edge is keyed by its kind (or
+``(kind, key)`` for keyed kinds) with ``{"kind", "_p", **props}``; ``_p`` packs the rowid and the
+provenance (load, source file, row) into one int to keep memory per edge small.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sqlite3
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import networkx as nx
+
+from graph.model import edge_key
+from graph.validate import RESERVED
+from ontology import EDGE_KINDS, NODE_KINDS
+
+FORMAT = "biokg-embedded-3"
+NAMES_PER_NODE = 1024  # the name and up to 1023 aliases are searchable
+
+DDL = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS loads (idx INTEGER PRIMARY KEY, load_id TEXT UNIQUE NOT NULL, loaded_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (idx INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+    rid INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, props TEXT NOT NULL,
+    load INTEGER NOT NULL, source INTEGER NOT NULL, row INTEGER
+);
+CREATE TABLE IF NOT EXISTS edges (
+    rid INTEGER PRIMARY KEY, src TEXT NOT NULL, kind TEXT NOT NULL, dst TEXT NOT NULL, key TEXT NOT NULL,
+    props TEXT NOT NULL, load INTEGER NOT NULL, source INTEGER NOT NULL, row INTEGER
+);
+-- Names and aliases in search form; rowid = node rid * {NAMES_PER_NODE} + position (0 = the name).
+CREATE VIRTUAL TABLE IF NOT EXISTS names USING fts5(norm, text UNINDEXED, tokenize='trigram');
+"""
+
+KINDS = {k: sys.intern(k) for k in (*NODE_KINDS, *EDGE_KINDS)}
+_ROW_BITS, _SOURCE_BITS, _LOAD_BITS = 40, 20, 20
+_RID_SHIFT = _ROW_BITS + _SOURCE_BITS + _LOAD_BITS
+_MASK = (1 << _RID_SHIFT) - 1
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_DECODE = json.JSONDecoder().decode
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def pack(rid: int, load: int, source: int, row: int | None) -> int:
+    return ((rid << _RID_SHIFT) | (load << (_ROW_BITS + _SOURCE_BITS)) | (source << _ROW_BITS)
+            | (0 if row is None else row + 1))
+
+
+def unpack(p: int) -> tuple[int, int, int, int | None]:
+    """(rowid, load, source, row)"""
+    row = p & ((1 << _ROW_BITS) - 1)
+    return (p >> _RID_SHIFT, (p & _MASK) >> (_ROW_BITS + _SOURCE_BITS), (p >> _ROW_BITS) & ((1 << _SOURCE_BITS) - 1),
+            row - 1 if row else None)
+
+
+def rid_of(p: int) -> int:
+    return p >> _RID_SHIFT
+
+
+def load_of(p: int) -> int:
+    return (p & _MASK) >> (_ROW_BITS + _SOURCE_BITS)
+
+
+def dumps(props: dict[str, Any]) -> str:
+    return _ENCODE(props) if props else "{}"
+
+
+def loads(text: str) -> dict[str, Any]:
+    return _DECODE(text) if text != "{}" else {}
+
+
+def props_of(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in attrs.items() if k not in RESERVED}
+
+
+def same(attrs: dict[str, Any], props: dict[str, Any], reserved: int) -> bool:
+    """Whether stored ``attrs`` (with ``reserved`` store keys) hold exactly ``props``."""
+    return len(attrs) == len(props) + reserved and all(attrs.get(k, same) == v for k, v in props.items())
+
+
+# ----------------------------------------------------------------------------- edge keys
+
+# Edge kinds keyed by a single property: their key is that property's value (one string, not two).
+EDGE_KEY_PROP = {k: kind.key[0] for k, kind in EDGE_KINDS.items() if len(kind.key) == 1}
+
+
+def _key_function(kind: str) -> Callable[[dict[str, Any]], str]:
+    """props -> the edge's key, specialised for the common shapes (no key, one key property)."""
+    names = EDGE_KINDS[kind].key
+    if not names:
+        return lambda props: ""
+    if len(names) == 1:
+        name = names[0]
+
+        def single(props: dict[str, Any]) -> str:
+            value = props.get(name)
+            return "" if value is None else value if isinstance(value, str) else str(value)
+
+        return single
+    return lambda props: edge_key(kind, props)
+
+
+KEY_OF = {k: _key_function(k) for k in EDGE_KINDS}
+
+
+def nx_key(kind: str, key: str) -> Any:
+    return KINDS[kind] if not key else (KINDS[kind], key)
+
+
+def split_key(key: Any) -> tuple[str, str]:
+    return (key, "") if isinstance(key, str) else key
+
+
+def memory_key(kind: str, key: str, attrs: dict[str, Any]) -> Any:
+    """The networkx key of an edge, reusing the key property's own (shared) string."""
+    prop = EDGE_KEY_PROP.get(kind)
+    if prop is not None and attrs.get(prop) == key:
+        key = attrs[prop]
+    return nx_key(kind, key)
+
+
+# ----------------------------------------------------------------------------- shared strings
+
+
+def _shareable() -> frozenset[str]:
+    """Property names whose values repeat across records (codes, dates, IPC symbols, field ids)."""
+    shared, private = set(), set()
+    for kind in (*NODE_KINDS.values(), *EDGE_KINDS.values()):
+        for p in kind.props:
+            many = p.type in ("enum", "enum_list", "date") or p.fmt in ("ipc", "field_id")
+            (shared if many else private).add(p.name)
+    return frozenset(shared - private)
+
+
+_SHAREABLE = _shareable()
+
+
+class Strings:
+    """Keeps one copy of each property name and of each shareable value in memory.
+
+    JSON decoding makes fresh strings for every key and value of every record; on a region of a
+    million rows the copies of "application_date", "granted" and "2024-05-01" cost hundreds of MB.
+    """
+
+    def __init__(self) -> None:
+        self.table: dict[str, str] = {}
+
+    def attrs(self, props: dict[str, Any]) -> dict[str, Any]:
+        table = self.table
+        out = {}
+        for k, v in props.items():
+            k = table.setdefault(k, k)
+            if k in _SHAREABLE:
+                if isinstance(v, str):
+                    v = table.setdefault(v, v)
+                elif isinstance(v, list):
+                    v = [table.setdefault(x, x) for x in v]
+            out[k] = v
+        return out
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Building millions of acyclic dicts: cyclic GC passes over them only cost time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# ----------------------------------------------------------------------------- the mirror
+
+
+@dataclass
+class Mirror:
+    """The in-memory side of an embedded store, built from its file."""
+
+    graph: nx.MultiDiGraph
+    canon: dict[str, str]  # id -> the node's own id string, shared by every edge at it
+    node_counts: Counter[str]
+    edge_counts: Counter[str]
+    next_node: int
+    next_edge: int
+
+
+def read_mirror(conn: sqlite3.Connection) -> Mirror:
+    """Build the graph from the ``nodes`` and ``edges`` tables (networkx's adjacency dicts directly:
+    its public methods cost more than the reading itself)."""
+    g = nx.MultiDiGraph()
+    node_dict, succ, pred = g._node, g._succ, g._pred
+    node_counts: Counter[str] = Counter()
+    edge_counts: Counter[str] = Counter()
+    strings = Strings()
+    canon: dict[str, str] = {}
+    with no_cyclic_gc():
+        for rid, nid, kind, name, props, load, source, row in conn.execute(
+            "SELECT rid, id, kind, name, props, load, source, row FROM nodes"
+        ):
+            attrs = strings.attrs(loads(props))
+            kind = KINDS[kind]
+            attrs["kind"], attrs["name"], attrs["_p"] = kind, name, pack(rid, load, source, row)
+            node_dict[nid] = attrs
+            succ[nid], pred[nid] = {}, {}
+            canon[nid] = nid
+            node_counts[kind] += 1
+        for rid, src, kind, dst, key, props, load, source, row in conn.execute(
+            "SELECT rid, src, kind, dst, key, props, load, source, row FROM edges"
+        ):
+            attrs = strings.attrs(loads(props)) if props != "{}" else {}
+            kind = KINDS[kind]
+            attrs["kind"], attrs["_p"] = kind, pack(rid, load, source, row)
+            src, dst = canon[src], canon[dst]
+            keydict = succ[src].get(dst)
+            if keydict is None:
+                keydict = succ[src][dst] = pred[dst][src] = {}
+            keydict[memory_key(kind, key, attrs)] = attrs
+            edge_counts[kind] += 1
+    next_node = (conn.execute("SELECT max(rid) FROM nodes").fetchone()[0] or 0) + 1
+    next_edge = (conn.execute("SELECT max(rid) FROM edges").fetchone()[0] or 0) + 1
+    return Mirror(g, canon, node_counts, edge_counts, next_node, next_edge)
