@@ -11,7 +11,8 @@ import pytest
 from graph import EmbeddedStore
 
 BACKENDS = ["embedded"]
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# the real datasets live beside the checkout (../shared/data); BIOKG_SHARED_DATA points elsewhere
+DATA = Path(os.environ.get("BIOKG_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
 def _open(backend: str, tmp_path: Path):
