@@ -63,11 +63,13 @@ def create_app(store: Store) -> FastAPI:
         return {"query": q, "hits": [output.hit_json(h) for h in store.search(q, kinds=kind or None, limit=limit)]}
 
     @app.get("/api/nodes/{node_id:path}", response_model=NodeDetail)
-    def node(node_id: str) -> dict:
+    def node(node_id: str, limit: int = Query(200, ge=0, le=10_000, description="edges to return")) -> dict:
         found = store.get(node_id)
         if found is None:
             raise NotFound(f"no node {node_id!r}")
-        return {**output.node_json(found), "edges": [output.neighbour_json(n) for n in store.neighbours(node_id)]}
+        around = store.neighbours(node_id)
+        return {**output.node_json(found), "edges_total": len(around),
+                "edges": [output.neighbour_json(n) for n in around[:limit]]}
 
     return app
 

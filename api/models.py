@@ -37,7 +37,8 @@ class NeighbourOut(BaseModel):
 
 
 class NodeDetail(NodeOut):
-    edges: list[NeighbourOut]
+    edges_total: int
+    edges: list[NeighbourOut]  # the first ``limit`` of them, in the store's neighbour order
 
 
 class SearchHitOut(BaseModel):

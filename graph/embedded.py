@@ -40,6 +40,7 @@ from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
 from graph.text import normalise
 from graph.validate import check_edge, check_node, clean_props
 from ontology import InvalidInput, NotFound, SchemaError, StoreUnavailable
+from ontology.model import a
 
 KINDS = fmt.KINDS
 
@@ -233,7 +234,7 @@ class EmbeddedStore:
             old = node_get(node.id)
             existing = old["kind"] if old is not None else batch_kinds.get(node.id) or pending.get(node.id)
             if existing is not None and existing != node.kind:
-                raise SchemaError(f"node {node.id!r} exists as a {existing}; it cannot also be a {node.kind}")
+                raise SchemaError(f"node {node.id!r} exists as {a(existing)}; it cannot also be {a(node.kind)}")
             batch_kinds[node.id] = node.kind
 
         def kind_of(nid: str) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from graph.model import Edge, Node
 from ontology import SCHEMA, SchemaError
-from ontology.model import Checker, EdgeKind, NodeKind
+from ontology.model import Checker, EdgeKind, NodeKind, a
 from ontology.rules import NODE_RULES
 
 RESERVED = frozenset({"kind", "name", "_p"})  # attribute names the stores use for themselves
@@ -119,5 +119,5 @@ def _endpoint_error(edge: Edge, kind: EdgeKind, src_kind: str | None, dst_kind: 
         if actual is None:
             raise SchemaError(f"{what}: {end} {node_id!r} does not exist")
         if actual not in allowed:
-            raise SchemaError(f"{what}: {end} {node_id!r} is a {actual}, must be {' or '.join(allowed)}")
+            raise SchemaError(f"{what}: {end} {node_id!r} is {a(actual)}, must be {' or '.join(allowed)}")
     raise SchemaError(f"{what}: a node cannot {kind.en} itself")

@@ -98,7 +98,8 @@ def _ends(d: Draft) -> tuple[str, str]:
     return src, dst  # type: ignore[return-value]
 
 
-def _edge_duplicates(drafts: list[Draft], problems: list[Problem]) -> None:
+def _edge_duplicates(store: Store, drafts: list[Draft], problems: list[Problem]) -> None:
+    """Edge rows must be distinct; a service record id names one record, here and in the store."""
     first: dict[tuple, Draft] = {}
     record_ids: dict[str, Draft] = {}
     for d in drafts:
@@ -119,6 +120,13 @@ def _edge_duplicates(drafts: list[Draft], problems: list[Problem]) -> None:
                 d.errors += 1
             else:
                 record_ids[rid] = d
+    if record_ids and store.counts().edges.get("TRACKS"):
+        for stored in store.edges("TRACKS"):
+            d = record_ids.get(stored.props.get("id"))
+            if d is not None and _ends(d) != (stored.src, stored.dst):
+                problems.append(Problem(d.loc, f"record id {stored.props['id']!r} already exists in the store for "
+                                               f"{stored.src} -> {stored.dst}; give this record a new id"))
+                d.errors += 1
 
 
 def _edge_props(d: Draft) -> dict:
@@ -181,7 +189,7 @@ def load_tables(
         problems += read_problems or []
         resolver = Resolver(store, drafts, problems)
         resolver.resolve_all()
-        _edge_duplicates(drafts, problems)
+        _edge_duplicates(store, drafts, problems)
         skipped_rows: list[Problem] = []
         if any(p.severity == "error" for p in problems):
             if not skip_invalid:

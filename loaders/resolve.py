@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from graph.interface import Store
 from loaders.rows import Draft, Ref
 from ontology import FIELDS, SEGMENTS, Problem, fold
+from ontology.model import a
 
 _AMBIGUOUS = "\0ambiguous"
 
@@ -61,7 +62,7 @@ class Resolver:
         for node_id, d in self.rows.items():
             existing = self.stored.get(node_id)
             if existing is not None and existing != d.spec.kind:
-                problems.append(Problem(d.loc, f"id {node_id!r} already exists in the store as a {existing}"))
+                problems.append(Problem(d.loc, f"id {node_id!r} already exists in the store as {a(existing)}"))
                 d.errors += 1
 
     def kind_of(self, node_id: str) -> str | None:
@@ -103,7 +104,7 @@ class Resolver:
             self._fail(draft, ref, f"{col.name}: no {' or '.join(allowed)} with id {ref.raw!r}")
             return
         if kind not in allowed:
-            self._fail(draft, ref, f"{col.name}: {ref.raw!r} is a {kind}, expected {' or '.join(allowed)}")
+            self._fail(draft, ref, f"{col.name}: {ref.raw!r} is {a(kind)}, expected {' or '.join(allowed)}")
             return
         target = self.rows.get(node_id)  # reuse the row's own id string: the cell's copy can go
         ref.resolved = ref.raw = target.node_id if target is not None else node_id  # type: ignore[assignment]

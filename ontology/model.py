@@ -20,6 +20,11 @@ PROP_TYPES = ("str", "int", "float", "bool", "date", "enum", "str_list", "enum_l
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def a(noun: str) -> str:
+    """The noun with its indefinite article, for messages: a("Park") -> 'a Park', a("Enterprise") -> 'an Enterprise'."""
+    return f"{'an' if noun[:1] in 'AEIOU' else 'a'} {noun}"
+
+
 def fold(text: str) -> str:
     """Case-, width- and space-insensitive form used to compare labels.
 

@@ -156,7 +156,9 @@ def test_duplicate_records_and_ids_clashing_with_the_store(store):
     with pytest.raises(LoadError) as info:
         load_tables(store, tables(dup))
     errors = [str(p) for p in info.value.problems if p.severity == "error"]
-    assert errors == ["parks.csv:2: id 'ent:a' already exists in the store as a Enterprise",
+    assert errors == ["parks.csv:2: id 'ent:a' already exists in the store as an Enterprise",
+                      "service_records.csv:2: record id 'sr:1' already exists in the store for station:mh -> "
+                      "prod:2; give this record a new id",
                       "service_records.csv:3: duplicate record id 'sr:1' (first at service_records.csv:2)"]
 
 
@@ -219,3 +221,15 @@ def test_load_paths_reads_folders_and_reports_every_broken_file(store, tmp_path)
     assert [p.location.file for p in info.value.problems] == [str(tmp_path / "parks.csv")]
     with pytest.raises(LoadError, match="no such file or folder"):
         load_paths(store, [Path(tmp_path / "missing")])
+
+
+def test_a_record_id_cannot_move_to_another_target(store):
+    load_tables(store, tables(REGION))
+    moved = {"service_records": "id,station,target,date,type\nsr:1,station:mh,ent:b,2024-06-01,tracking\n"}
+    with pytest.raises(LoadError) as info:
+        load_tables(store, tables(moved))
+    assert [str(p) for p in info.value.problems] == [
+        "service_records.csv:2: record id 'sr:1' already exists in the store for station:mh -> prod:2; "
+        "give this record a new id"]
+    same = {"service_records": "id,station,target,date,type\nsr:1,station:mh,prod:2,2024-06-02,tracking\n"}
+    assert load_tables(store, tables(same)).result.edges_updated == 1  # same record, new date

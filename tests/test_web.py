@@ -38,6 +38,9 @@ def test_json_endpoints(web_store):
     assert [(h["id"], h["rank"]) for h in hits] == [("ent:a", 0), ("ent:b", 1)]
     detail = client.get("/api/nodes/ent:a").json()
     assert detail["provenance"]["source"] == "test.csv"
+    assert detail["edges_total"] == 5 and len(detail["edges"]) == 5
+    capped = client.get("/api/nodes/ent:a", params={"limit": 2}).json()
+    assert capped["edges_total"] == 5 and [e["kind"] for e in capped["edges"]] == ["APPLIED_BY", "COLLABORATES"]
     assert {(e["kind"], e["other"]["id"]) for e in detail["edges"]} >= {("LOCATED_IN", "park:zizhu")}
     missing = client.get("/api/nodes/nope")
     assert missing.status_code == 404 and missing.json() == {"error": {"code": "not_found", "message": "no node 'nope'"}}

@@ -2,7 +2,7 @@
 // as text, never parsed as HTML.
 "use strict";
 
-const labels = { node: {}, edge: {} };
+const labels = { node: {}, edge: {}, props: {}, enums: {} };
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -31,11 +31,17 @@ function provenanceText(p) {
   return `来源 ${p.source}${row} · ${p.load_id} · ${p.loaded_at}`;
 }
 
-function formatValue(value) {
-  if (Array.isArray(value)) return value.join("；");
+function formatValue(value, prop) {
+  const codes = prop && prop.enum ? labels.enums[prop.enum] : null;
+  if (Array.isArray(value)) return value.map((v) => formatValue(v, prop)).join("；");
   if (value === true) return "是";
   if (value === false) return "否";
+  if (codes && codes[value]) return `${codes[value]} (${value})`;
   return String(value);
+}
+
+function propOf(kind, name) {
+  return (labels.props[kind] || {})[name] || null;
 }
 
 async function showStats() {
@@ -68,12 +74,15 @@ async function showNode(id) {
   const node = await getJSON("/api/nodes/" + encodeURIComponent(id));
   const props = el("dl");
   for (const [key, value] of Object.entries(node.props)) {
-    props.append(el("dt", { text: key }), el("dd", { text: formatValue(value) }));
+    const prop = propOf(node.kind, key);
+    props.append(el("dt", { text: prop ? prop.zh : key, title: key }), el("dd", { text: formatValue(value, prop) }));
   }
   const edges = el("ol", { class: "edges" });
   for (const edge of node.edges) {
     const arrow = edge.direction === "out" ? "→" : "←";
-    const extra = Object.entries(edge.props).map(([k, v]) => `${k}=${formatValue(v)}`).join(", ");
+    const extra = Object.entries(edge.props)
+      .map(([k, v]) => { const p = propOf(edge.kind, k); return `${p ? p.zh : k}: ${formatValue(v, p)}`; })
+      .join("，");
     const item = el("li", { class: "edge", "data-id": edge.other.id },
       el("span", { class: "kind", text: kindLabel(edge.kind) }),
       el("span", { text: `${arrow} ` }),
@@ -88,15 +97,21 @@ async function showNode(id) {
     el("div", { class: "id", text: node.id }),
     props,
     el("div", { class: "prov", text: provenanceText(node.provenance) }),
-    el("h3", { text: `关系 (${node.edges.length})` }),
+    el("h3", { text: node.edges.length < node.edges_total
+      ? `关系 (前 ${node.edges.length} 条，共 ${node.edges_total} 条)` : `关系 (${node.edges_total})` }),
     edges);
 }
 
 async function start() {
   try {
     const ontology = await getJSON("/api/ontology");
-    for (const k of ontology.node_kinds) labels.node[k.name] = k.zh;
-    for (const k of ontology.edge_kinds) labels.edge[k.name] = k.zh;
+    for (const k of [...ontology.node_kinds, ...ontology.edge_kinds]) {
+      (k.sources ? labels.edge : labels.node)[k.name] = k.zh;
+      labels.props[k.name] = Object.fromEntries(k.props.map((p) => [p.name, p]));
+    }
+    for (const [name, values] of Object.entries(ontology.enums)) {
+      labels.enums[name] = Object.fromEntries(values.map((v) => [v.code, v.zh]));
+    }
     await showStats();
   } catch (error) {
     document.getElementById("stats").textContent = "无法连接服务: " + error.message;
