@@ -45,6 +45,16 @@ from ontology.model import a
 KINDS = fmt.KINDS
 
 
+def _last_wins(nodes: Iterable[Node], edges: Iterable[Edge]) -> tuple[list[Node], list[Edge]]:
+    """One record per identity: a node or edge given twice in one write is written once, as last given."""
+    unique_nodes = {n.id: n for n in nodes}
+    unique_edges = {}
+    for e in map(canonical, edges):
+        key_of = fmt.KEY_OF.get(e.kind)
+        unique_edges[(e.kind, e.src, e.dst, key_of(e.props) if key_of else "")] = e
+    return list(unique_nodes.values()), list(unique_edges.values())
+
+
 class EmbeddedStore:
     """A store in one local file; ``EmbeddedStore(path)`` creates it when missing."""
 
@@ -103,11 +113,19 @@ class EmbeddedStore:
             self._reload()
 
     def _sync_taxonomy(self) -> None:
+        """Make the store's Field and Segment nodes those the ontology declares.  Opening a store
+        takes no write lock unless they differ (a reader must not wait for a running load)."""
         nodes, edges = taxonomy_records(fmt.now_iso())
         declared = {n.id for n in nodes}
+        g = self.nx
+        current = {n for n, k in g.nodes(data="kind") if k in ("Field", "Segment")}
+        same = current == declared and all(
+            g._node[n.id]["name"] == n.name and fmt.same(g._node[n.id], clean_props(n.props), 3) for n in nodes
+        ) and all(g.has_edge(e.src, e.dst, e.kind) for e in edges)
+        if same:
+            return
         with self.batch():
-            stale = [n for n, a in self.nx.nodes(data=True) if a["kind"] in ("Field", "Segment") and n not in declared]
-            if stale:
+            if stale := sorted(current - declared):
                 self._delete_nodes(stale)
             self.write(nodes, edges)
 
@@ -211,7 +229,7 @@ class EmbeddedStore:
         with self._lock, self.batch():
             self._conn.execute("SAVEPOINT write")
             try:
-                result = self._write(list(nodes), [canonical(e) for e in edges], list(replace))
+                result = self._write(*_last_wins(nodes, edges), list(replace))
             except (SchemaError, InvalidInput):
                 self._conn.execute("ROLLBACK TO write")  # raised before any change: nothing to undo
                 self._conn.execute("RELEASE write")

@@ -8,19 +8,18 @@ provenance (load, source file, row) into one int to keep memory per edge small.
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import networkx as nx
 
+from graph.memory import no_cyclic_gc
 from graph.model import edge_key
 from graph.validate import RESERVED
 from ontology import EDGE_KINDS, NODE_KINDS
@@ -172,18 +171,6 @@ class Strings:
                     v = [table.setdefault(x, x) for x in v]
             out[k] = v
         return out
-
-
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Building millions of acyclic dicts: cyclic GC passes over them only cost time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # ----------------------------------------------------------------------------- the mirror

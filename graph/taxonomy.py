@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graph.model import Edge, Node, Provenance
-from ontology import FIELDS, ONTOLOGY_KINDS, SEGMENTS
+from ontology import FIELDS, SEGMENTS
 
 ONTOLOGY_LOAD = "ontology"
 
@@ -22,7 +22,3 @@ def taxonomy_records(loaded_at: str) -> tuple[list[Node], list[Edge]]:
     ]
     edges = [Edge("SUBFIELD_OF", f.id, f.parent, {}, prov) for f in FIELDS if f.parent]
     return nodes, edges
-
-
-def is_taxonomy_kind(kind: str) -> bool:
-    return kind in ONTOLOGY_KINDS

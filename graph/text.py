@@ -17,12 +17,3 @@ def normalise(text: str) -> str:
     True
     """
     return "".join(unicodedata.normalize("NFKC", text).translate(_BRACKETS).casefold().split())
-
-
-def match_rank(query: str, candidate: str) -> int | None:
-    """0 exact, 1 prefix, 2 substring, None no match (both already normalised)."""
-    if query not in candidate:
-        return None
-    if candidate == query:
-        return 0
-    return 1 if candidate.startswith(query) else 2

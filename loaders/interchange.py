@@ -161,9 +161,8 @@ FILES: tuple[FileSpec, ...] = (
 FILE_BY_NAME: dict[str, FileSpec] = {f.name: f for f in FILES}
 _FILE_ALIASES = {fold(a): f for f in FILES for a in (f.name, *f.zh)}
 
-# Load order: a file comes after the files its references point into (stations before their
-# service points, products before key projects …).
-ORDER = tuple(f.name for f in FILES)
+# FILES is also the load order: a file comes after the files its references point into
+# (stations before their service points, products before key projects …); checked below.
 
 
 def spec_for_name(stem: str) -> FileSpec | None:
@@ -197,12 +196,17 @@ def prop_decl(spec: FileSpec, column: Column, edge_kind: str | None = None):
 
 
 def _self_check() -> None:
+    made_so_far = {"Field", "Segment"}  # from the ontology, in every store
     for f in FILES:
+        if f.kind:
+            made_so_far.add(f.kind)
         for c in f.columns:
             if c.role == "prop":
                 assert prop_decl(f, c) is not None, (f.name, c.name)
             if c.role == "edge":
                 assert c.edge in EDGE_KINDS, (f.name, c.name)
+            # the loader writes file by file: a reference may only point into this file or an earlier one
+            assert set(c.refs) <= made_so_far, (f.name, c.name, set(c.refs) - made_so_far)
 
 
 _self_check()

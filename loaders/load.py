@@ -5,20 +5,20 @@ and the others reported).  Re-loading the same files changes nothing.
 
 Memory: tables are parsed one at a time and their raw cells dropped; after validation each file is
 written in chunks — its nodes, then its edges — and its rows released.  A file's references point
-into itself or into files before it (``interchange.ORDER``), so every edge finds its ends written.
+into itself or into files before it (the order of ``interchange.FILES``), so every edge finds its
+ends written.
 """
 
 from __future__ import annotations
 
-import gc
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from graph.interface import Store
+from graph.memory import no_cyclic_gc
 from graph.model import Edge, Node, Provenance, Replace, WriteResult
 from loaders.interchange import FILES, FileSpec, spec_for_name
 from loaders.resolve import Resolver
@@ -56,18 +56,6 @@ def _derived_classified_as(node: Node) -> list[Edge]:
 
 # Edges computed from a node's own properties, per kind: (edge kind, rule).
 DERIVED_EDGES = {"Patent": ("CLASSIFIED_AS", _derived_classified_as)}
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """A bulk load allocates millions of acyclic objects; cyclic GC passes over them are wasted time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_tables(tables: Iterable[RawTable]) -> tuple[list[Draft], list[tuple[str, str, int]], list[Problem]]:
@@ -184,7 +172,7 @@ def load_tables(
     now = now or datetime.now(UTC)
     load_id = load_id or new_load_id(now)
     loaded_at = now.isoformat(timespec="seconds")
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         drafts, seen, problems = read_tables(tables)
         problems += read_problems or []
         resolver = Resolver(store, drafts, problems)
@@ -250,13 +238,6 @@ def _read_each(paths: Iterable[Path], problems: list[Problem]) -> Iterator[RawTa
             yield from read_path(path)
         except LoadError as exc:
             problems += exc.problems
-
-
-def read_paths(paths: Iterable[Path]) -> tuple[list[RawTable], list[Problem]]:
-    """Every table under ``paths`` (all in memory), with the problems of files that could not be read."""
-    problems: list[Problem] = []
-    tables = list(_read_each(paths, problems))
-    return tables, problems
 
 
 def load_paths(store: Store, paths: Iterable[Path], **kwargs) -> LoadReport:

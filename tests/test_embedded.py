@@ -112,3 +112,23 @@ def test_provenance_survives_reopen(tmp_path):
         s.write([node("park:y", "Park", "园区Y")])
     with EmbeddedStore(path) as s:
         assert s.get("park:y").provenance == P
+
+
+def test_records_given_twice_stay_single_after_reopen(tmp_path):
+    path = tmp_path / "twice.sqlite"
+    with EmbeddedStore(path) as s:
+        s.write([node("park:d", "Park", "一号"), node("park:d", "Park", "二号")])
+    with EmbeddedStore(path) as s:
+        assert [n.name for n in s.nodes("Park")] == ["二号"]
+
+
+def test_opening_a_store_does_not_wait_for_a_writer(tmp_path):
+    path = tmp_path / "busy.sqlite"
+    EmbeddedStore(path).close()
+    writer = EmbeddedStore(path)
+    with writer.batch():  # holds SQLite's write lock, like a long load
+        writer.write([node("park:w", "Park", "写入中")])
+        reader = EmbeddedStore(path)  # would block (and time out) if opening needed the lock
+        assert reader.get("park:w") is None  # uncommitted: not visible to others
+        reader.close()
+    writer.close()

@@ -7,11 +7,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph import EmbeddedStore
-from graph.text import match_rank, normalise
+from graph.text import normalise
 
 # Chinese, ASCII letters in both widths, both kinds of brackets, a space
 ALPHABET = "生物医药科技上海张江抗体aAｂＢ（）() "
 names = st.text(alphabet=ALPHABET, min_size=1, max_size=8).filter(lambda t: t.strip() == t and t)
+
+
+def match_rank(query: str, candidate: str) -> int | None:
+    """0 exact, 1 prefix, 2 substring, None no match (both already normalised)."""
+    if query not in candidate:
+        return None
+    if candidate == query:
+        return 0
+    return 1 if candidate.startswith(query) else 2
 
 
 def reference(entries: list[tuple[str, str, list[str]]], text: str, limit: int) -> list[tuple[str, int, str]]:

@@ -235,3 +235,11 @@ def test_a_failed_bulk_batch_leaves_nothing(store):
         store.write(nodes, edges)
         raise RuntimeError("abort")
     assert store.counts() == before and store.get("ent:a") is None
+
+
+def test_a_record_given_twice_in_one_write_is_one_record(store):
+    store.write([node("park:d", "Park", "一号"), node("park:d", "Park", "二号", lat=31.0)],
+                [edge("IN_FIELD", "park:d", "field:vaccine"), edge("IN_FIELD", "park:d", "field:vaccine")])
+    assert store.get("park:d").name == "二号" and store.get("park:d").props == {"lat": 31.0}
+    assert store.counts().nodes["Park"] == 1 and store.counts().edges["IN_FIELD"] == 1
+    assert [h.node.id for h in store.search("一号")] == []
