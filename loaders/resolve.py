@@ -52,7 +52,7 @@ class Resolver:
                 continue
             first = self.rows.get(d.node_id)
             if first is not None:
-                problems.append(Problem(d.loc, f"duplicate id {d.node_id!r} (first defined at {first.loc})"))
+                problems.append(Problem(d.id_loc, f"duplicate id {d.node_id!r} (first defined at {first.loc})"))
                 d.errors += 1
             else:
                 self.rows[d.node_id] = d
@@ -62,7 +62,7 @@ class Resolver:
         for node_id, d in self.rows.items():
             existing = self.stored.get(node_id)
             if existing is not None and existing != d.spec.kind:
-                problems.append(Problem(d.loc, f"id {node_id!r} already exists in the store as {a(existing)}"))
+                problems.append(Problem(d.id_loc, f"id {node_id!r} already exists in the store as {a(existing)}"))
                 d.errors += 1
 
     def kind_of(self, node_id: str) -> str | None:

@@ -40,10 +40,15 @@ class Draft:
     refs: list[Ref] = field(default_factory=list)
     edge_kind: str | None = None  # edge files
     errors: int = 0
+    id_pos: int = 0  # position of the id cell, for problems about the id
 
     @property
     def loc(self) -> Location:
         return Location(self.source, self.line)
+
+    @property
+    def id_loc(self) -> Location:
+        return Location(self.source, self.line, self.id_pos)
 
     def at(self, ref: Ref) -> Location:
         """Where a reference of this row is."""
@@ -116,7 +121,7 @@ def read_rows(table: RawTable, plan: Plan, problems: list[Problem]) -> list[Draf
                 continue
             role = col.role
             if role == "id":
-                draft.node_id = raw
+                draft.node_id, draft.id_pos = raw, pos + 1
                 problem = id_check(raw) if id_check else None
                 if problem:
                     fail(draft, pos + 1, f"id: {problem}")

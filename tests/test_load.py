@@ -105,7 +105,7 @@ def test_all_problems_are_reported_at_once_with_locations(store):
         "enterprises.csv:2:3: park: no Park with id 'park:nowhere'",
         "enterprises.csv:3:3: park: 'district:310112' is a District, expected Park",
         "parks.csv:2:3: district: no District with id '黄埔区'",
-        "parks.csv:3: duplicate id 'park:1' (first defined at parks.csv:2)",
+        "parks.csv:3:1: duplicate id 'park:1' (first defined at parks.csv:2)",
         "parks.csv:3:4: lat: 91.0 is outside -90..90",
         "products.csv:2:3: type: 'devise' is not a valid product type (one of drug, device, ivd); did you mean 'device'?",
         "products.csv:2:5: stage: 'clinicl' is not a valid product stage (one of research, preclinical, clinical, "
@@ -156,7 +156,7 @@ def test_duplicate_records_and_ids_clashing_with_the_store(store):
     with pytest.raises(LoadError) as info:
         load_tables(store, tables(dup))
     errors = [str(p) for p in info.value.problems if p.severity == "error"]
-    assert errors == ["parks.csv:2: id 'ent:a' already exists in the store as an Enterprise",
+    assert errors == ["parks.csv:2:1: id 'ent:a' already exists in the store as an Enterprise",
                       "service_records.csv:2: record id 'sr:1' already exists in the store for station:mh -> "
                       "prod:2; give this record a new id",
                       "service_records.csv:3: duplicate record id 'sr:1' (first at service_records.csv:2)"]
