@@ -23,8 +23,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
-STORE = typer.Option(None, "--store", help="Store file path or bolt:// / neo4j:// URI (default: BIOKG_STORE, "
-                                            "else the demo store under the user data folder).")
+STORE = typer.Option(None, "--store", help="Store file path (default: BIOKG_STORE, else the demo store under "
+                                            "the user data folder).")
 JSON = typer.Option(False, "--json", help="Machine-readable output with stable keys.")
 
 
@@ -53,9 +53,8 @@ def _errors(as_json: bool) -> Iterator[None]:
     except BiokgError as exc:
         problems = exc.problems if isinstance(exc, LoadError) else []
         if as_json:
-            body = {"error": {"code": exc.code, "message": str(exc).splitlines()[-1],
-                              "problems": [output.problem_json(p) for p in problems]}}
-            out.print_json(json.dumps(body, ensure_ascii=False))
+            _emit({"error": {"code": exc.code, "message": str(exc).splitlines()[-1],
+                             "problems": [output.problem_json(p) for p in problems]}})
         else:
             lines = [str(p) for p in problems if p.severity == "error"] if problems else []
             for line in lines or [str(exc)]:
@@ -66,7 +65,8 @@ def _errors(as_json: bool) -> Iterator[None]:
 
 
 def _emit(data: object) -> None:
-    out.print_json(json.dumps(data, ensure_ascii=False))
+    """Machine output: plain JSON on stdout (UTF-8, not escaped), past rich's formatting."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 @app.callback()
