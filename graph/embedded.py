@@ -84,7 +84,9 @@ class EmbeddedStore:
         if row is None:
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (fmt.FORMAT,))
         elif row[0] != fmt.FORMAT:
-            raise StoreUnavailable(f"{self.path} has store format {row[0]!r}; this biokg reads {fmt.FORMAT!r}")
+            raise StoreUnavailable(f"{self.path} has store format {row[0]!r}; this biokg reads {fmt.FORMAT!r} "
+                                   "(export it with the biokg that wrote it and load the CSV files here, "
+                                   "or move the file aside to start afresh)")
 
     def _data_version(self) -> int:
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
