@@ -45,13 +45,15 @@ from ontology.model import a
 KINDS = fmt.KINDS
 
 
-def _last_wins(nodes: Iterable[Node], edges: Iterable[Edge]) -> tuple[list[Node], list[Edge]]:
-    """One record per identity: a node or edge given twice in one write is written once, as last given."""
+def _last_wins(nodes: Iterable[Node], edges: Iterable[Edge]) -> tuple[list[Node], list[tuple[Edge, str]]]:
+    """One record per identity: a node or edge given twice in one write is written once, as last given.
+    Edges come back with their keys (computed once here)."""
     unique_nodes = {n.id: n for n in nodes}
     unique_edges = {}
     for e in map(canonical, edges):
         key_of = fmt.KEY_OF.get(e.kind)
-        unique_edges[(e.kind, e.src, e.dst, key_of(e.props) if key_of else "")] = e
+        key = key_of(e.props) if key_of else ""
+        unique_edges[(e.kind, e.src, e.dst, key)] = (e, key)
     return list(unique_nodes.values()), list(unique_edges.values())
 
 
@@ -100,7 +102,7 @@ class EmbeddedStore:
         self._sources = dict(conn.execute("SELECT idx, path FROM sources"))
         self._source_idx = {p: idx for idx, p in self._sources.items()}
         mirror = fmt.read_mirror(conn)
-        self.nx, self._canon = mirror.graph, mirror.canon
+        self.nx, self._canon, self._strings = mirror.graph, mirror.canon, mirror.strings
         self._node_counts, self._edge_counts = mirror.node_counts, mirror.edge_counts
         self._next_node, self._next_edge = mirror.next_node, mirror.next_edge
         # records written in a bulk batch that the mirror lacks: id -> kind, and edge identity hashes
@@ -244,7 +246,7 @@ class EmbeddedStore:
             self._conn.execute("RELEASE write")
             return result
 
-    def _write(self, nodes: list[Node], edges: list[Edge], replace: list[Replace]) -> WriteResult:
+    def _write(self, nodes: list[Node], keyed_edges: list[tuple[Edge, str]], replace: list[Replace]) -> WriteResult:
         g = self.nx
         node_get, succ = g._node.get, g._succ
         pending = self._pending_nodes
@@ -264,7 +266,7 @@ class EmbeddedStore:
                 return attrs["kind"] if attrs is not None else pending.get(nid)
             return kind
 
-        for edge in edges:
+        for edge, _ in keyed_edges:
             check_edge(edge, kind_of)
 
         register = self._registrar()
@@ -292,10 +294,9 @@ class EmbeddedStore:
 
         edge_rows, edge_changes, created_e, unchanged_e = [], [], 0, 0
         keep = set() if replace else None
-        for edge in edges:
+        for edge, key in keyed_edges:
             kind, src, dst = edge.kind, edge.src, edge.dst
             props = clean_props(edge.props) if edge.props else {}
-            key = fmt.KEY_OF[kind](props)
             nx_key = fmt.nx_key(kind, key)
             if keep is not None:
                 keep.add((src, dst, nx_key))
@@ -348,8 +349,9 @@ class EmbeddedStore:
     def _mirror(self, node_changes: list, edge_changes: list, doomed: list) -> None:
         """Apply a write to the in-memory graph (networkx's adjacency dicts directly)."""
         g = self.nx
-        node_dict, succ, pred, canon = g._node, g._succ, g._pred, self._canon
+        node_dict, succ, pred, canon, share = g._node, g._succ, g._pred, self._canon, self._strings.attrs
         for nid, attrs in node_changes:
+            attrs = share(attrs)  # as when the mirror is built from the file
             old = node_dict.get(nid)
             if old is None:
                 node_dict[nid] = attrs
@@ -360,6 +362,7 @@ class EmbeddedStore:
                 old.clear()
                 old.update(attrs)
         for src, dst, key, attrs in edge_changes:
+            attrs = share(attrs) if len(attrs) > 2 else attrs  # only "kind" and "_p": nothing to share
             src, dst = canon[src], canon[dst]  # the nodes' own id strings, not the caller's copies
             keydict = succ[src].get(dst)
             if keydict is None:

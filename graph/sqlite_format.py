@@ -182,6 +182,7 @@ class Mirror:
 
     graph: nx.MultiDiGraph
     canon: dict[str, str]  # id -> the node's own id string, shared by every edge at it
+    strings: Strings  # shares names and repeated values; writes that extend the mirror use it too
     node_counts: Counter[str]
     edge_counts: Counter[str]
     next_node: int
@@ -222,4 +223,4 @@ def read_mirror(conn: sqlite3.Connection) -> Mirror:
             edge_counts[kind] += 1
     next_node = (conn.execute("SELECT max(rid) FROM nodes").fetchone()[0] or 0) + 1
     next_edge = (conn.execute("SELECT max(rid) FROM edges").fetchone()[0] or 0) + 1
-    return Mirror(g, canon, node_counts, edge_counts, next_node, next_edge)
+    return Mirror(g, canon, strings, node_counts, edge_counts, next_node, next_edge)

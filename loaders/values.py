@@ -131,7 +131,8 @@ def cell_parser(prop: Prop, multi: bool) -> Callable[[str], Any]:
     if check is None and item is str.strip:
         one = str.strip  # plain text: nothing to check
     if prop.type == "date" or prop.fmt == "ipc":
-        # dates and IPC symbols repeat across rows: keep one string of each, not one per cell
+        # dates and IPC symbols repeat across rows: while a load holds its parsed rows for
+        # validation, keep one string of each, not one per cell (the store shares its own copies)
         checked, memo = one, _SHARED
 
         def one(raw: str) -> Any:

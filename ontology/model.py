@@ -190,7 +190,8 @@ def _type_check(prop: Prop) -> Checker:
 
 @dataclass(frozen=True)
 class Schema:
-    """The whole data model: look-ups by name and value checks used by every store."""
+    """The whole data model: look-ups by name and the compiled value checks every store uses
+    (``graph.validate`` applies them per kind)."""
 
     nodes: dict[str, NodeKind]
     edges: dict[str, EdgeKind]
@@ -238,26 +239,3 @@ class Schema:
 
         self._checkers[id(prop)] = (prop, check)
         return check
-
-    def check_value(self, prop: Prop, value: Any) -> str | None:
-        """Why ``value`` is not valid for ``prop`` (None when it is). Values are already typed."""
-        return self.checker(prop)(value)
-
-    def check_props(self, kind: Kind, values: dict[str, Any], what: str) -> None:
-        """Raise SchemaError naming ``what`` when ``values`` do not fit the properties of ``kind``."""
-        index = kind.index
-        for name, value in values.items():
-            prop = index.get(name)
-            if prop is None:
-                raise SchemaError(f"{what}: {kind.name} has no property {name!r}")
-            if value is None:
-                continue
-            problem = self.checker(prop)(value)
-            if problem:
-                raise SchemaError(f"{what}: property {name!r}: {problem}")
-        for prop in kind.props:
-            needed = prop.required or (
-                prop.required_when is not None and values.get(prop.required_when[0]) == prop.required_when[1]
-            )
-            if needed and values.get(prop.name) in (None, "", [], ()):
-                raise SchemaError(f"{what}: required property {prop.name!r} is missing")
