@@ -23,8 +23,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
-STORE = typer.Option(None, "--store", help="Store file path (default: BIOKG_STORE, else the demo store under "
-                                            "the user data folder).")
+STORE = typer.Option(None, "--store", help="A store file path, or a Neo4j URI (bolt://, neo4j://, neo4j+s://; "
+                                            "credentials from BIOKG_NEO4J_USER/PASSWORD). Default: BIOKG_STORE, "
+                                            "else BIOKG_NEO4J_URI, else the demo store under the user data folder.")
 JSON = typer.Option(False, "--json", help="Machine-readable output with stable keys.")
 
 
@@ -34,14 +35,23 @@ def _settings(ctx: typer.Context) -> Settings:
     return ctx.obj
 
 
-def open_configured(settings: Settings, store: str | None) -> Store:
-    """The store named on the command line or in settings; else the default one, with the demo region."""
-    spec = store or settings.store
+def open_spec(settings: Settings, spec: str) -> Store:
+    return open_store(spec, user=settings.neo4j_user, password=settings.neo4j_password,
+                      database=settings.neo4j_database)
+
+
+def open_configured(settings: Settings, store: str | None, ctx: typer.Context | None = None) -> Store:
+    """The store named on the command line or in settings; else the default one, with the demo region.
+    With ``ctx``, the store is closed when the command ends."""
+    spec = store or settings.store or settings.neo4j_uri
     if spec:
-        return open_store(spec)
-    opened = open_store(settings.default_store)
-    if ensure_demo(opened) is not None:
-        err.print(f"loaded the demo region into {settings.default_store}")
+        opened = open_spec(settings, spec)
+    else:
+        opened = open_store(settings.default_store)
+        if ensure_demo(opened) is not None:
+            err.print(f"loaded the demo region into {settings.default_store}")
+    if ctx is not None:
+        ctx.call_on_close(opened.close)
     return opened
 
 
@@ -86,7 +96,7 @@ def load(
     from loaders.load import load_paths
 
     with _errors(as_json):
-        db = open_configured(_settings(ctx), store)
+        db = open_configured(_settings(ctx), store, ctx)
         with Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
             task = bar.add_task("load", total=None)
@@ -102,7 +112,7 @@ def load(
 def stats(ctx: typer.Context, store: str | None = STORE, as_json: bool = JSON) -> None:
     """Count nodes and edges per kind."""
     with _errors(as_json):
-        counts = open_configured(_settings(ctx), store).counts()
+        counts = open_configured(_settings(ctx), store, ctx).counts()
         if as_json:
             _emit(output.counts_json(counts))
         else:
@@ -116,7 +126,7 @@ def show(ctx: typer.Context, node_id: str = typer.Argument(..., metavar="ID"), s
     from ontology import NotFound
 
     with _errors(as_json):
-        db = open_configured(_settings(ctx), store)
+        db = open_configured(_settings(ctx), store, ctx)
         node = db.get(node_id)
         if node is None:
             hint = db.search(node_id, limit=3)
@@ -138,7 +148,7 @@ def search(ctx: typer.Context, text: str, kind: list[str] | None = typer.Option(
     with _errors(as_json):
         for k in kind or ():
             SCHEMA.node_kind(k)
-        hits = open_configured(_settings(ctx), store).search(text, kinds=kind or None, limit=limit)
+        hits = open_configured(_settings(ctx), store, ctx).search(text, kinds=kind or None, limit=limit)
         if as_json:
             _emit({"query": text, "hits": [output.hit_json(h) for h in hits]})
         else:
@@ -156,7 +166,7 @@ def export(ctx: typer.Context, out_path: Path = typer.Argument(..., metavar="OUT
     with _errors(False):
         if fmt not in EXPORT_FORMATS:
             raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-        db = open_configured(_settings(ctx), store)
+        db = open_configured(_settings(ctx), store, ctx)
         if fmt == "csv":
             from loaders.export import write_csv_folder
 
@@ -212,7 +222,7 @@ def generate(out_dir: Path = typer.Argument(..., metavar="OUT_DIR"),
 def loads(ctx: typer.Context, store: str | None = STORE, as_json: bool = JSON) -> None:
     """List the loads whose records are in the store."""
     with _errors(as_json):
-        records = open_configured(_settings(ctx), store).loads()
+        records = open_configured(_settings(ctx), store, ctx).loads()
         if as_json:
             _emit([{"load_id": r.load_id, "loaded_at": r.loaded_at, "nodes": r.nodes, "edges": r.edges}
                    for r in records])
@@ -225,8 +235,46 @@ def loads(ctx: typer.Context, store: str | None = STORE, as_json: bool = JSON) -
 def unload(ctx: typer.Context, load_id: str, store: str | None = STORE) -> None:
     """Delete everything one load wrote (and edges left dangling)."""
     with _errors(False):
-        result = open_configured(_settings(ctx), store).delete_load(load_id)
+        result = open_configured(_settings(ctx), store, ctx).delete_load(load_id)
         out.print(f"deleted {result.nodes_deleted:,} nodes and {result.edges_deleted:,} edges")
+
+
+@app.command()
+def init(ctx: typer.Context, store: str | None = STORE) -> None:
+    """Prepare a store: on Neo4j, create the constraints and indexes the ontology calls for."""
+    with _errors(False):
+        db = open_configured(_settings(ctx), store, ctx)  # opening creates what is missing
+        made = db.init()
+        out.print(f"{db.path}: ready" + (f" (created {', '.join(made)})" if made else ""))
+
+
+@app.command()
+def copy(
+    ctx: typer.Context,
+    source: str = typer.Option(..., "--from", help="The store to read (file path or Neo4j URI)."),
+    target: str = typer.Option(..., "--to", help="The store to write (file path or Neo4j URI)."),
+    as_json: bool = JSON,
+) -> None:
+    """Copy every node and edge, with its provenance, from one store into another (e.g. into Neo4j)."""
+    from graph.copy import copy_store
+
+    settings = _settings(ctx)
+    with _errors(as_json):
+        if source == target:
+            raise InvalidInput("--from and --to name the same store")
+        src, dst = open_spec(settings, source), open_spec(settings, target)
+        ctx.call_on_close(src.close)
+        ctx.call_on_close(dst.close)
+        with Progress(TextColumn("copying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
+            task = bar.add_task("copy", total=None)
+            result = copy_store(src, dst, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        if as_json:
+            _emit(output.result_json(result))
+        else:
+            out.print(f"copied into {target}: {result.nodes_created:,} nodes and {result.edges_created:,} edges "
+                      f"created, {result.nodes_updated + result.edges_updated:,} updated, "
+                      f"{result.nodes_unchanged + result.edges_unchanged:,} unchanged")
 
 
 @app.command()

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from graph.model import Counts, Neighbour, Node, Provenance, SearchHit
+from graph.model import Counts, Neighbour, Node, Provenance, SearchHit, WriteResult
 from loaders.load import LoadReport
 from ontology import EDGE_KINDS, NODE_KINDS, Problem
 
@@ -39,6 +39,10 @@ def counts_json(c: Counts) -> dict[str, Any]:
 
 def hit_json(h: SearchHit) -> dict[str, Any]:
     return {"id": h.node.id, "kind": h.node.kind, "name": h.node.name, "rank": h.rank, "matched": h.matched}
+
+
+def result_json(r: WriteResult) -> dict[str, Any]:
+    return asdict(r)
 
 
 def problem_json(p: Problem) -> dict[str, Any]:

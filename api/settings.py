@@ -12,14 +12,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """biokg configuration.
 
-    ``store``: a file path (embedded store) or a ``bolt://``/``neo4j://`` URI.  Left unset, biokg
-    uses ``<data_dir>/biokg.sqlite`` and fills it with the bundled demo region on first use.
+    ``store``: a file path (embedded store) or a ``bolt://``/``neo4j://``/``neo4j+s://`` URI.  Left
+    unset, biokg uses ``neo4j_uri`` when that is set, else ``<data_dir>/biokg.sqlite``, which it fills
+    with the bundled demo region on first use.  ``neo4j_*`` give the credentials and database for
+    any Neo4j store.
     """
 
     model_config = SettingsConfigDict(env_prefix="BIOKG_", extra="ignore")
 
     store: str | None = None
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("biokg")))
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: str | None = Field(default=None, repr=False)
+    neo4j_database: str = "neo4j"
     host: str = "127.0.0.1"
     port: int = 8000
 

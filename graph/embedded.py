@@ -33,7 +33,7 @@ from graph.model import (
     SearchHit,
     Subgraph,
     WriteResult,
-    canonical,
+    last_wins,
 )
 from graph.names_index import drop_names, index_names, search_names
 from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
@@ -43,18 +43,6 @@ from ontology import InvalidInput, NotFound, SchemaError, StoreUnavailable
 from ontology.model import a
 
 KINDS = fmt.KINDS
-
-
-def _last_wins(nodes: Iterable[Node], edges: Iterable[Edge]) -> tuple[list[Node], list[tuple[Edge, str]]]:
-    """One record per identity: a node or edge given twice in one write is written once, as last given.
-    Edges come back with their keys (computed once here)."""
-    unique_nodes = {n.id: n for n in nodes}
-    unique_edges = {}
-    for e in map(canonical, edges):
-        key_of = fmt.KEY_OF.get(e.kind)
-        key = key_of(e.props) if key_of else ""
-        unique_edges[(e.kind, e.src, e.dst, key)] = (e, key)
-    return list(unique_nodes.values()), list(unique_edges.values())
 
 
 class EmbeddedStore:
@@ -132,6 +120,10 @@ class EmbeddedStore:
             if stale := sorted(current - declared):
                 self._delete_nodes(stale)
             self.write(nodes, edges)
+
+    def init(self) -> list[str]:
+        """Nothing to do: opening the file creates its tables."""
+        return []
 
     def close(self) -> None:
         with self._lock:
@@ -233,7 +225,7 @@ class EmbeddedStore:
         with self._lock, self.batch():
             self._conn.execute("SAVEPOINT write")
             try:
-                result = self._write(*_last_wins(nodes, edges), list(replace))
+                result = self._write(*last_wins(nodes, edges), list(replace))
             except (SchemaError, InvalidInput):
                 self._conn.execute("ROLLBACK TO write")  # raised before any change: nothing to undo
                 self._conn.execute("RELEASE write")

@@ -75,4 +75,7 @@ class Store(Protocol):
         would otherwise do per write (the embedded store rebuilds its in-memory graph afterwards).
         """
 
+    def init(self) -> list[str]:
+        """Create what the store needs (tables, constraints, indexes) where missing; their names."""
+
     def close(self) -> None: ...

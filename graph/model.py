@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +65,37 @@ def canonical(edge: Edge) -> Edge:
     if kind is not None and kind.symmetric and edge.src > edge.dst:
         return Edge(edge.kind, edge.dst, edge.src, edge.props, edge.provenance)
     return edge
+
+
+def _key_function(kind: str) -> Callable[[dict[str, Any]], str]:
+    """props -> the edge's key, specialised for the common shapes (no key, one key property)."""
+    names = EDGE_KINDS[kind].key
+    if not names:
+        return lambda props: ""
+    if len(names) == 1:
+        name = names[0]
+
+        def single(props: dict[str, Any]) -> str:
+            value = props.get(name)
+            return "" if value is None else value if isinstance(value, str) else str(value)
+
+        return single
+    return lambda props: edge_key(kind, props)
+
+
+KEY_OF = {k: _key_function(k) for k in EDGE_KINDS}
+
+
+def last_wins(nodes: Iterable[Node], edges: Iterable[Edge]) -> tuple[list[Node], list[tuple[Edge, str]]]:
+    """One record per identity: a node or edge given twice in one write is written once, as last given.
+    Edges come back canonical, with their keys (computed once here)."""
+    unique_nodes = {n.id: n for n in nodes}
+    unique_edges = {}
+    for e in map(canonical, edges):
+        key_of = KEY_OF.get(e.kind)
+        key = key_of(e.props) if key_of else ""
+        unique_edges[(e.kind, e.src, e.dst, key)] = (e, key)
+    return list(unique_nodes.values()), list(unique_edges.values())
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ import json
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 import networkx as nx
 
 from graph.memory import no_cyclic_gc
-from graph.model import edge_key
+from graph.model import KEY_OF, edge_key  # noqa: F401  (KEY_OF re-exported)
 from graph.validate import RESERVED
 from ontology import EDGE_KINDS, NODE_KINDS
 
@@ -98,23 +97,6 @@ def same(attrs: dict[str, Any], props: dict[str, Any], reserved: int) -> bool:
 EDGE_KEY_PROP = {k: kind.key[0] for k, kind in EDGE_KINDS.items() if len(kind.key) == 1}
 
 
-def _key_function(kind: str) -> Callable[[dict[str, Any]], str]:
-    """props -> the edge's key, specialised for the common shapes (no key, one key property)."""
-    names = EDGE_KINDS[kind].key
-    if not names:
-        return lambda props: ""
-    if len(names) == 1:
-        name = names[0]
-
-        def single(props: dict[str, Any]) -> str:
-            value = props.get(name)
-            return "" if value is None else value if isinstance(value, str) else str(value)
-
-        return single
-    return lambda props: edge_key(kind, props)
-
-
-KEY_OF = {k: _key_function(k) for k in EDGE_KINDS}
 
 
 def nx_key(kind: str, key: str) -> Any:

@@ -4,26 +4,61 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from graph import EmbeddedStore
 
-BACKENDS = ["embedded"]
+BACKENDS = ["embedded", "neo4j"]
 # the real datasets live beside the checkout (../shared/data); BIOKG_SHARED_DATA points elsewhere
 DATA = Path(os.environ.get("BIOKG_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
-def _open(backend: str, tmp_path: Path):
+@dataclass(frozen=True)
+class Neo4jServer:
+    """The test server: scripts/test starts one (scripts/neo4j) or takes BIOKG_TEST_NEO4J_URI."""
+
+    uri: str
+    user: str
+    password: str
+
+    def fresh_store(self):
+        """A store on an emptied database (Community edition has one user database, so tests share it)."""
+        from neo4j import GraphDatabase
+
+        from graph.neo4j_store import Neo4jStore
+
+        with GraphDatabase.driver(self.uri, auth=(self.user, self.password)) as driver, \
+                driver.session(database="neo4j") as session:
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        return Neo4jStore(self.uri, self.user, self.password)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server() -> Neo4jServer:
+    uri = os.environ.get("BIOKG_TEST_NEO4J_URI")
+    if not uri:
+        message = "no Neo4j test server (scripts/test starts one; or set BIOKG_TEST_NEO4J_URI)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return Neo4jServer(uri, os.environ.get("BIOKG_TEST_NEO4J_USER", "neo4j"),
+                       os.environ.get("BIOKG_TEST_NEO4J_PASSWORD", ""))
+
+
+def open_backend(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
     if backend == "embedded":
         return EmbeddedStore(tmp_path / "store.sqlite")
+    if backend == "neo4j":
+        return request.getfixturevalue("neo4j_server").fresh_store()
     raise ValueError(backend)
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request, tmp_path):
-    s = _open(request.param, tmp_path)
+    s = open_backend(request.param, tmp_path, request)
     yield s
     s.close()
 

@@ -152,3 +152,48 @@ def test_ontology_prints_owl_and_shapes():
     assert any(g.subjects(rdflib.RDF.type, owl)) and any(g.subjects(rdflib.RDF.type, shape))
     described = json.loads(run("ontology", "--format", "json").stdout)
     assert {k["name"] for k in described["node_kinds"]} >= {"Enterprise", "Station", "ServicePoint"}
+
+
+# --- Neo4j through the command line ---------------------------------------------------------------
+
+
+def _neo4j_env(server) -> dict[str, str]:
+    return {"BIOKG_NEO4J_USER": server.user, "BIOKG_NEO4J_PASSWORD": server.password}
+
+
+def test_load_into_neo4j_and_copy_both_ways(region_dir, tmp_path, neo4j_server):
+    neo4j_server.fresh_store().close()
+    env = _neo4j_env(neo4j_server)
+    uri = neo4j_server.uri
+    assert run("init", "--store", uri, env=env).stdout.strip() == f"{uri}: ready"
+    loaded = run("load", str(region_dir), "--store", uri, "--json", env=env)
+    assert loaded.exit_code == 0, loaded.output
+    assert json.loads(loaded.stdout)["result"]["nodes_created"] == 12
+    # BIOKG_NEO4J_URI selects Neo4j when no --store is given
+    stats = json.loads(run("stats", "--json", env={**env, "BIOKG_NEO4J_URI": uri}).stdout)
+    assert stats["nodes"]["Enterprise"] == 2
+
+    back = str(tmp_path / "copy.sqlite")
+    copied = run("copy", "--from", uri, "--to", back, "--json", env=env)
+    assert copied.exit_code == 0, copied.output
+    assert json.loads(copied.stdout)["nodes_created"] == 12
+    assert json.loads(run("stats", "--store", back, "--json").stdout) == stats
+    shown = json.loads(run("show", "ent:a", "--store", back, "--json").stdout)
+    assert shown["provenance"]["source"] == str(region_dir / "enterprises.csv")  # provenance came along
+    assert shown["provenance"]["row"] == 2
+
+    again = json.loads(run("copy", "--from", back, "--to", uri, "--json", env=env).stdout)
+    assert again["nodes_created"] == again["nodes_updated"] == again["edges_created"] == 0
+    assert again["nodes_unchanged"] == sum(stats["nodes"].values())
+
+
+def test_copy_into_the_same_store_is_refused(tmp_path):
+    db = str(tmp_path / "a.sqlite")
+    result = run("copy", "--from", db, "--to", db)
+    assert result.exit_code == 2 and "same store" in result.stderr
+
+
+def test_unreachable_neo4j_is_one_line_and_exit_1():
+    result = run("stats", "--store", "bolt://127.0.0.1:9", env={"BIOKG_NEO4J_PASSWORD": "x"})
+    assert result.exit_code == 1
+    assert "bolt://127.0.0.1:9 is unreachable" in result.stderr and "Traceback" not in result.output

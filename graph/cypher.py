@@ -1,0 +1,267 @@
+"""Cypher for the Neo4j store, built by small pure functions that return ``(text, params)``.
+
+Values always travel as ``$parameters``.  Labels and relationship types are spliced into the text
+(Cypher cannot parameterise them in a way the planner can use), so they pass through ``label`` /
+``rel_type``, which accept only the ontology's kinds and the store's two internal labels.
+
+In the database a node is ``(:Biokg:<Kind> {id, name, <props>, _load, _source, _row, _h, _search,
+_nlen})`` and an edge ``-[:<KIND> {<props>, _sk, _h, _load, _source, _row}]->``; ``_sk`` is the edge's
+identity (``src NUL dst NUL key``), which also sorts like ``(src, dst, key)``.  Loads are
+``(:BiokgLoad {id, loaded_at, seq})``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ontology import EDGE_KINDS, NODE_KINDS, InvalidInput
+
+BASE = "Biokg"  # every biokg node carries it: one id constraint and one search index for all kinds
+LOAD = "BiokgLoad"
+SEP = "\x00"
+
+Query = tuple[str, dict[str, Any]]
+
+
+def label(kind: str) -> str:
+    """A node label: an ontology node kind (or the base label), never caller text.
+
+    >>> label("Enterprise")
+    'Enterprise'
+    """
+    if kind in NODE_KINDS or kind == BASE:
+        return kind
+    raise InvalidInput(f"unknown node kind {kind!r}")
+
+
+def rel_type(kind: str) -> str:
+    if kind in EDGE_KINDS:
+        return kind
+    raise InvalidInput(f"unknown edge kind {kind!r}")
+
+
+def _types(kinds: Iterable[str] | None) -> str:
+    """``:A|B`` for a relationship pattern, '' for any kind, and an impossible type for none.
+    Names that are no edge kind match nothing (as in the embedded store) and never reach the text."""
+    if kinds is None:
+        return ""
+    names = sorted({k for k in kinds if k in EDGE_KINDS})
+    return ":" + "|".join(names) if names else ":`biokg no kind`"
+
+
+# ----------------------------------------------------------------------------- schema
+
+
+def schema_statements() -> list[tuple[str, str]]:
+    """(name, statement) of every constraint and index the store needs, from the ontology."""
+    out = [
+        ("biokg_id", f"CREATE CONSTRAINT biokg_id IF NOT EXISTS FOR (n:{BASE}) REQUIRE n.id IS UNIQUE"),
+        ("biokg_load_id", f"CREATE CONSTRAINT biokg_load_id IF NOT EXISTS FOR (n:{LOAD}) REQUIRE n.id IS UNIQUE"),
+        ("biokg_search", f"CREATE TEXT INDEX biokg_search IF NOT EXISTS FOR (n:{BASE}) ON (n._search)"),
+        ("biokg_load", f"CREATE INDEX biokg_load IF NOT EXISTS FOR (n:{BASE}) ON (n._load)"),
+    ]
+    for kind in sorted(NODE_KINDS):
+        name = f"biokg_{kind.lower()}_id"
+        out.append((name, f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label(kind)}) REQUIRE n.id IS UNIQUE"))
+    for kind in sorted(EDGE_KINDS):
+        name = f"biokg_{kind.lower()}_sk"
+        out.append((name, f"CREATE INDEX {name} IF NOT EXISTS FOR ()-[r:{rel_type(kind)}]-() ON (r._sk)"))
+    return out
+
+
+def show_schema() -> Query:
+    return "SHOW INDEXES YIELD name, state RETURN name, state", {}
+
+
+# ----------------------------------------------------------------------------- writes
+
+
+def lookup_nodes(ids: Sequence[str]) -> Query:
+    """Kind and content hash of those of ``ids`` that exist."""
+    return (f"UNWIND $ids AS id MATCH (n:{BASE} {{id: id}}) "
+            f"RETURN n.id AS id, [l IN labels(n) WHERE l <> '{BASE}'][0] AS kind, n._h AS h"), {"ids": list(ids)}
+
+
+def lookup_edges(kind: str, sks: Sequence[str]) -> Query:
+    return (f"UNWIND $sks AS sk MATCH ()-[r:{rel_type(kind)} {{_sk: sk}}]->() RETURN r._sk AS sk, r._h AS h",
+            {"sks": list(sks)})
+
+
+def edges_at(kind: str, direction: str, ids: Sequence[str]) -> Query:
+    """Identities of the ``kind`` edges leaving (out) or entering (in) each of ``ids``."""
+    arrow = f"-[r:{rel_type(kind)}]->()" if direction == "out" else f"<-[r:{rel_type(kind)}]-()"
+    return f"UNWIND $ids AS id MATCH (n:{BASE} {{id: id}}){arrow} RETURN r._sk AS sk", {"ids": list(ids)}
+
+
+def create_nodes(kind: str, rows: list[dict[str, Any]]) -> Query:
+    return f"UNWIND $rows AS row CREATE (n:{BASE}:{label(kind)}) SET n = row", {"rows": rows}
+
+
+def update_nodes(rows: list[dict[str, Any]]) -> Query:
+    return f"UNWIND $rows AS row MATCH (n:{BASE} {{id: row.id}}) SET n = row", {"rows": rows}
+
+
+def create_edges(kind: str, rows: list[dict[str, Any]]) -> Query:
+    """``rows``: ``{s, d, p}`` with the endpoints' ids and the edge's properties."""
+    return (f"UNWIND $rows AS row MATCH (a:{BASE} {{id: row.s}}) MATCH (b:{BASE} {{id: row.d}}) "
+            f"CREATE (a)-[r:{rel_type(kind)}]->(b) SET r = row.p"), {"rows": rows}
+
+
+def update_edges(kind: str, rows: list[dict[str, Any]]) -> Query:
+    return (f"UNWIND $rows AS row MATCH ()-[r:{rel_type(kind)} {{_sk: row._sk}}]->() SET r = row",
+            {"rows": rows})
+
+
+def delete_edges(kind: str, sks: Sequence[str]) -> Query:
+    return f"UNWIND $sks AS sk MATCH ()-[r:{rel_type(kind)} {{_sk: sk}}]->() DELETE r", {"sks": list(sks)}
+
+
+def delete_nodes(ids: Sequence[str]) -> Query:
+    return f"UNWIND $ids AS id MATCH (n:{BASE} {{id: id}}) DETACH DELETE n", {"ids": list(ids)}
+
+
+def edges_of(kind: str, sks: Sequence[str]) -> Query:
+    """Whole edges by identity (to remember them before a bulk batch changes them)."""
+    return (f"UNWIND $sks AS sk MATCH (a)-[r:{rel_type(kind)} {{_sk: sk}}]->(b) "
+            "RETURN a.id AS s, b.id AS d, properties(r) AS p"), {"sks": list(sks)}
+
+
+def nodes_of(ids: Sequence[str]) -> Query:
+    return f"UNWIND $ids AS id MATCH (n:{BASE} {{id: id}}) RETURN properties(n) AS p", {"ids": list(ids)}
+
+
+def register_load(load_id: str, loaded_at: str) -> Query:
+    """The load's record, numbered in order of first appearance (kept when it exists)."""
+    return (f"OPTIONAL MATCH (x:{LOAD}) WITH coalesce(max(x.seq), 0) + 1 AS next "
+            f"MERGE (l:{LOAD} {{id: $id}}) ON CREATE SET l.loaded_at = $at, l.seq = next "
+            "RETURN l.loaded_at AS at"), {"id": load_id, "at": loaded_at}
+
+
+def delete_load(load_id: str) -> list[Query]:
+    """Nodes of the load with every edge at them, then its edges between other nodes, then itself.
+    Each query returns a count."""
+    p = {"id": load_id}
+    return [
+        (f"MATCH (n:{BASE} {{_load: $id}}) OPTIONAL MATCH (n)-[r]-() "
+         "WITH collect(DISTINCT n) AS ns, count(DISTINCT r) AS edges "
+         "FOREACH (n IN ns | DETACH DELETE n) RETURN size(ns) AS nodes, edges", p),
+        ("MATCH ()-[r]->() WHERE r._load = $id DELETE r RETURN count(r) AS edges", p),
+        (f"MATCH (l:{LOAD} {{id: $id}}) DELETE l RETURN count(l) AS loads", p),
+    ]
+
+
+# ----------------------------------------------------------------------------- reads
+
+_NODE = f"properties({{v}}) AS {{v}}p, [l IN labels({{v}}) WHERE l <> '{BASE}'][0] AS {{v}}k"
+
+
+def _node_cols(var: str) -> str:
+    return _NODE.format(v=var)
+
+
+def get_node(node_id: str) -> Query:
+    return f"MATCH (n:{BASE} {{id: $id}}) RETURN {_node_cols('n')}", {"id": node_id}
+
+
+def loads() -> Query:
+    return f"MATCH (l:{LOAD}) RETURN l.id AS id, l.loaded_at AS at ORDER BY l.seq", {}
+
+
+def load_sizes() -> list[Query]:
+    return [
+        (f"MATCH (n:{BASE}) RETURN n._load AS load, count(*) AS c", {}),
+        ("MATCH ()-[r]->() RETURN r._load AS load, count(*) AS c", {}),
+    ]
+
+
+def counts() -> Query:
+    """Per-kind counts, answered from Neo4j's count store (no scan)."""
+    parts = [f"MATCH (n:{label(k)}) RETURN 'node' AS what, '{k}' AS kind, count(n) AS c" for k in sorted(NODE_KINDS)]
+    parts += [f"MATCH ()-[r:{rel_type(k)}]->() RETURN 'edge' AS what, '{k}' AS kind, count(r) AS c"
+              for k in sorted(EDGE_KINDS)]
+    return "CALL () { " + " UNION ALL ".join(parts) + " } RETURN what, kind, c", {}
+
+
+def kinds_of(ids: Sequence[str]) -> Query:
+    return (f"UNWIND $ids AS id MATCH (n:{BASE} {{id: id}}) "
+            f"RETURN n.id AS id, [l IN labels(n) WHERE l <> '{BASE}'][0] AS kind"), {"ids": list(ids)}
+
+
+def neighbours(node_id: str, edge_kinds: Iterable[str] | None, node_kinds: list[str] | None,
+               direction: str) -> Query:
+    """Edges at a node with the node at the other end; ``way`` is 'out' or 'in'."""
+    types = _types(edge_kinds)
+    where = "WHERE any(l IN labels(m) WHERE l IN $nk)" if node_kinds is not None else ""
+    parts = []
+    for way, pattern in (("out", f"-[r{types}]->"), ("in", f"<-[r{types}]-")):
+        if direction in (way, "both"):
+            parts.append(f"MATCH (n:{BASE} {{id: $id}}){pattern}(m:{BASE}) {where} "
+                         f"RETURN '{way}' AS way, type(r) AS rk, properties(r) AS rp, {_node_cols('m')}")
+    return " UNION ALL ".join(parts), {"id": node_id, "nk": node_kinds}
+
+
+def adjacent(ids: Sequence[str], edge_kinds: Iterable[str] | None) -> Query:
+    """Each node's neighbours (either direction) with their kinds, for breadth-first expansion."""
+    return (f"UNWIND $ids AS id MATCH (n:{BASE} {{id: id}})-[r{_types(edge_kinds)}]-(m:{BASE}) "
+            f"RETURN id, collect(DISTINCT [m.id, [l IN labels(m) WHERE l <> '{BASE}'][0]]) AS ms"), {"ids": list(ids)}
+
+
+def nodes_by_id(ids: Sequence[str]) -> Query:
+    return f"UNWIND $ids AS id MATCH (n:{BASE} {{id: id}}) RETURN {_node_cols('n')}", {"ids": list(ids)}
+
+
+def edges_among(ids: Sequence[str], edge_kinds: Iterable[str] | None) -> Query:
+    return (f"UNWIND $ids AS id MATCH (a:{BASE} {{id: id}})-[r{_types(edge_kinds)}]->(b:{BASE}) "
+            "WHERE b.id IN $ids RETURN type(r) AS rk, a.id AS s, b.id AS d, properties(r) AS rp"), {"ids": list(ids)}
+
+
+def node_page(kind: str | None, after: str | None, limit: int) -> Query:
+    """One page of nodes in id order (keyset paging on the id index)."""
+    lab = label(kind) if kind else BASE
+    where = "WHERE n.id > $after" if after is not None else "WHERE n.id IS NOT NULL"
+    return (f"MATCH (n:{lab}) {where} RETURN {_node_cols('n')} ORDER BY n.id LIMIT $limit",
+            {"after": after, "limit": limit})
+
+
+def edge_page(kind: str, after: str | None, limit: int) -> Query:
+    """One page of a kind's edges in (src, dst, key) order (keyset paging on the ``_sk`` index)."""
+    where = "WHERE r._sk > $after" if after is not None else "WHERE r._sk IS NOT NULL"
+    return (f"MATCH (a)-[r:{rel_type(kind)}]->(b) {where} "
+            "RETURN a.id AS s, b.id AS d, properties(r) AS rp ORDER BY r._sk LIMIT $limit",
+            {"after": after, "limit": limit})
+
+
+def search(query: str, kinds: list[str] | None, limit: int) -> Query:
+    """Names and aliases containing ``query`` (both in search form), ranked exact > prefix > substring,
+    then name length, name, id.  The text index finds candidates; ``_search`` holds the search forms
+    joined by NUL, so a candidate whose match spans two names is dropped by the per-name test."""
+    kind_filter = "AND any(l IN labels(n) WHERE l IN $kinds)" if kinds is not None else ""
+    text = f"""
+        MATCH (n:{BASE}) WHERE n._search CONTAINS $q {kind_filter}
+        WITH n, split(n._search, $sep) AS forms
+        WITH n, [i IN range(0, size(forms) - 1) WHERE forms[i] CONTAINS $q |
+                 [CASE WHEN forms[i] = $q THEN 0 WHEN forms[i] STARTS WITH $q THEN 1 ELSE 2 END, i]] AS ms
+        WHERE size(ms) > 0
+        WITH n, reduce(best = ms[0], m IN ms | CASE WHEN m[0] < best[0] THEN m ELSE best END) AS best
+        RETURN {_node_cols('n')}, best[0] AS rank,
+               CASE best[1] WHEN 0 THEN n.name ELSE n.aliases[best[1] - 1] END AS matched
+        ORDER BY rank, n._nlen, n.name, n.id LIMIT $limit"""
+    return text, {"q": query, "sep": SEP, "kinds": kinds, "limit": limit}
+
+
+# ----------------------------------------------------------------------------- undo of bulk batches
+
+
+def restore_edge(kind: str, src: str, dst: str, props: dict[str, Any]) -> Query:
+    """Put an edge back as it was (whether it was changed or deleted since)."""
+    return (f"MATCH (a:{BASE} {{id: $s}}) MATCH (b:{BASE} {{id: $d}}) "
+            f"MERGE (a)-[r:{rel_type(kind)} {{_sk: $p._sk}}]->(b) SET r = $p"), {"s": src, "d": dst, "p": props}
+
+
+def delete_loads_except(keep: Sequence[str]) -> Query:
+    return f"MATCH (l:{LOAD}) WHERE NOT l.id IN $keep DELETE l", {"keep": list(keep)}
+
+
+def load_ids() -> Query:
+    return f"MATCH (l:{LOAD}) RETURN l.id AS id", {}

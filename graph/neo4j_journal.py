@@ -1,0 +1,61 @@
+"""Undo for bulk batches on Neo4j, which commit write by write: what each write created, and the
+previous state of what it changed, so a failed load can be taken back."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph import cypher as q
+
+CHUNK = 5_000
+
+
+@dataclass
+class JournalEntries:
+    """What one committed write did (filled only inside bulk batches)."""
+
+    created_nodes: list[str] = field(default_factory=list)
+    created_edges: list[tuple[str, str]] = field(default_factory=list)  # (kind, _sk) between older nodes
+    old_nodes: list[dict[str, Any]] = field(default_factory=list)  # property maps before an update
+    old_edges: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # (kind, src, dst, props)
+
+
+@dataclass
+class Journal:
+    loads_before: frozenset[str]
+    created_nodes: set[str] = field(default_factory=set)
+    created_edges: list[tuple[str, str]] = field(default_factory=list)
+    old_nodes: list[dict[str, Any]] = field(default_factory=list)
+    old_edges: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, entries: JournalEntries) -> None:
+        self.created_nodes.update(entries.created_nodes)
+        self.created_edges += entries.created_edges
+        self.old_nodes += entries.old_nodes
+        self.old_edges += entries.old_edges
+
+    def undo(self, run: Callable[[q.Query], None]) -> None:
+        """Take the batch back, chunk by chunk; each ``run`` is its own transaction, and every step
+        can run again (so an undo interrupted half-way can simply be repeated)."""
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for kind, sk in self.created_edges:
+            by_kind[kind].append(sk)
+        for kind, sks in by_kind.items():
+            for chunk in _chunks(sks):
+                run(q.delete_edges(kind, chunk))
+        for chunk in _chunks(sorted(self.created_nodes)):
+            run(q.delete_nodes(chunk))
+        # newest first, so a record changed twice ends in its state before the batch
+        for kind, src, dst, props in reversed(self.old_edges):
+            run(q.restore_edge(kind, src, dst, props))
+        for chunk in _chunks(list(reversed(self.old_nodes))):
+            run(q.update_nodes(list(chunk)))
+        run(q.delete_loads_except(sorted(self.loads_before)))
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

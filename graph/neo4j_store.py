@@ -1,0 +1,547 @@
+"""The Neo4j store: the store interface on a Neo4j 5 server (single server, cluster or Aura).
+
+One driver per store, managed transactions (``execute_read``/``execute_write``; the work in them
+is idempotent, so the driver may retry it), the database always named, values only as parameters.
+Writes look up the existing records' content hashes first, then create, update and delete in
+``UNWIND`` batches.  A batch is one explicit transaction; a *bulk* batch (a load) commits each
+write on its own and keeps an undo journal, so a failed load is rolled back by compensation
+without holding millions of records in one server transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j import GraphDatabase
+from neo4j import exceptions as nx_errors
+
+from graph import cypher as q
+from graph import neo4j_format as fmt
+from graph.interface import DIRECTIONS
+from graph.model import (
+    Counts,
+    Edge,
+    LoadRecord,
+    Neighbour,
+    Node,
+    Provenance,
+    Replace,
+    SearchHit,
+    Subgraph,
+    WriteResult,
+    last_wins,
+)
+from graph.neo4j_journal import Journal, JournalEntries
+from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
+from graph.text import normalise
+from graph.validate import check_edge, check_node, clean_props
+from ontology import BiokgError, InvalidInput, NotFound, SchemaError, StoreUnavailable
+from ontology.model import a
+
+T = TypeVar("T")
+CHUNK = 10_000  # rows per UNWIND statement
+PAGE = 5_000  # records per page when iterating
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _run(tx: neo4j.ManagedTransaction, query: q.Query) -> list[neo4j.Record]:
+    return list(tx.run(*query))
+
+
+def _now() -> str:
+    from graph.sqlite_format import now_iso
+
+    return now_iso()
+
+
+class Neo4jStore:
+    """A store in a Neo4j database.
+
+    >>> store = Neo4jStore("bolt://127.0.0.1:7687", "neo4j", "secret")  # doctest: +SKIP
+    """
+
+    def __init__(self, uri: str, user: str = "neo4j", password: str | None = None, database: str = "neo4j"):
+        self.uri, self.user, self.database = uri, user, database
+        self.path = uri  # what messages name, as the embedded store's file path
+        self._lock = threading.RLock()
+        self._tx: neo4j.Transaction | None = None
+        self._tx_owner: int | None = None
+        self._journal: Journal | None = None
+        self._loaded_at: dict[str, str] = {}
+        try:
+            # notifications off: the server warns about property keys not yet in a fresh database
+            self._driver = GraphDatabase.driver(uri, auth=(user, password) if password is not None else None,
+                                                notifications_min_severity="OFF")
+        except (ValueError, nx_errors.ConfigurationError) as exc:
+            raise InvalidInput(f"bad Neo4j URI {uri!r}: {exc}") from exc
+        with self._mapped():
+            try:
+                self._driver.verify_connectivity()
+            except ValueError as exc:  # the driver reports an unresolvable address so
+                raise StoreUnavailable(f"Neo4j at {uri}: {exc}") from exc
+        try:
+            self.init()
+            self._sync_taxonomy()
+        except BaseException:
+            self._driver.close()
+            raise
+
+    # ----------------------------------------------------------------- driver plumbing
+
+    @contextmanager
+    def _mapped(self) -> Iterator[None]:
+        """Driver errors become biokg errors, with the URI and what to do."""
+        try:
+            yield
+        except BiokgError:
+            raise
+        except nx_errors.AuthError as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri} refused user {self.user!r} ({exc.message}); "
+                                   "set BIOKG_NEO4J_USER and BIOKG_NEO4J_PASSWORD") from exc
+        except (nx_errors.ServiceUnavailable, nx_errors.SessionExpired, OSError) as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri} is unreachable ({exc}); is the server running? "
+                                   "(a local test server: scripts/neo4j start; or set BIOKG_NEO4J_URI)") from exc
+        except nx_errors.Neo4jError as exc:
+            if exc.code == "Neo.ClientError.Database.DatabaseNotFound":
+                raise StoreUnavailable(f"Neo4j at {self.uri} has no database {self.database!r} "
+                                       "(set BIOKG_NEO4J_DATABASE)") from exc
+            if isinstance(exc, nx_errors.ConstraintError):
+                raise SchemaError(f"Neo4j at {self.uri} rejected a write: {exc.message}") from exc
+            raise StoreUnavailable(f"Neo4j at {self.uri}: {exc.code}: {exc.message}") from exc
+        except nx_errors.DriverError as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
+
+    def _session(self) -> neo4j.Session:
+        # the query bookmark manager gives read-your-writes across sessions on a cluster
+        return self._driver.session(database=self.database,
+                                    bookmark_manager=self._driver.execute_query_bookmark_manager)
+
+    def _own_tx(self) -> neo4j.Transaction | None:
+        """The open batch's transaction, when this thread opened it (other threads must not see it)."""
+        return self._tx if self._tx_owner == threading.get_ident() else None
+
+    def _read(self, work: Callable[[Any], T]) -> T:
+        """Run ``work(tx)`` in a read transaction (or in the open batch, to see its writes)."""
+        if (tx := self._own_tx()) is not None:
+            with self._mapped():
+                return work(tx)
+        with self._mapped(), self._session() as session:
+            return session.execute_read(work)
+
+    def _write_tx(self, work: Callable[[Any], T]) -> T:
+        if (tx := self._own_tx()) is not None:
+            with self._mapped():
+                return work(tx)
+        with self._mapped(), self._session() as session:
+            return session.execute_write(work)
+
+    def init(self) -> list[str]:
+        """Create the constraints and indexes the ontology calls for (those missing); their names."""
+        with self._mapped(), self._session() as session:
+            have = {r["name"] for r in session.execute_read(lambda tx: _run(tx, q.show_schema()))}
+            made = []
+            for name, statement in q.schema_statements():
+                if name not in have:
+                    session.execute_write(lambda tx, s=statement: tx.run(s).consume())
+                    made.append(name)
+            if made:
+                session.run("CALL db.awaitIndexes(300)").consume()
+        return made
+
+    def _sync_taxonomy(self) -> None:
+        """Make the database's Field and Segment nodes those the ontology declares."""
+        nodes, edges = taxonomy_records(_now())
+        declared = {n.id: fmt.content_hash(n.kind, n.name, clean_props(n.props)) for n in nodes}
+
+        def current(tx: Any) -> tuple[dict[str, str], int]:
+            stored = {r["id"]: r["h"] for kind in ("Field", "Segment")
+                      for r in _run(tx, (f"MATCH (n:{q.label(kind)}) RETURN n.id AS id, n._h AS h", {}))}
+            keys = [fmt.edge_sk(e.src, e.dst, "") for e in edges]
+            return stored, len(_run(tx, q.lookup_edges("SUBFIELD_OF", keys)))
+
+        stored, linked = self._read(current)
+        if stored == declared and linked == len(edges):
+            return
+        with self.batch():
+            if stale := sorted(set(stored) - set(declared)):
+                self._write_tx(lambda tx: tx.run(*q.delete_nodes(stale)).consume())
+            self.write(nodes, edges)
+
+    def close(self) -> None:
+        with self._lock:
+            self._driver.close()
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- provenance
+
+    def _at(self, load_id: str) -> str:
+        at = self._loaded_at.get(load_id)
+        if at is None:
+            self._loaded_at.update((r["id"], r["at"]) for r in self._read(lambda tx: _run(tx, q.loads())))
+            at = self._loaded_at.get(load_id, "")
+        return at
+
+    def _node(self, p: dict[str, Any], kind: str) -> Node:
+        return fmt.node_of(p, kind, self._at)
+
+    # ----------------------------------------------------------------- writes
+
+    @contextmanager
+    def batch(self, bulk: bool = False) -> Iterator[None]:
+        with self._lock:
+            if self._tx is not None or self._journal is not None:
+                yield
+                return
+            if bulk:
+                yield from self._bulk_batch()
+                return
+            with self._mapped():
+                session = self._session()
+                tx = session.begin_transaction()
+            self._tx, self._tx_owner = tx, threading.get_ident()
+            try:
+                try:
+                    yield
+                except BaseException:
+                    self._tx = None
+                    tx.rollback()
+                    raise
+                self._tx = None
+                with self._mapped():
+                    tx.commit()
+            finally:
+                self._tx = self._tx_owner = None
+                tx.close()
+                session.close()
+
+    def _bulk_batch(self) -> Iterator[None]:
+        before = frozenset(r["id"] for r in self._read(lambda tx: _run(tx, q.load_ids())))
+        journal = self._journal = Journal(before)
+        try:
+            yield
+        except BaseException:
+            self._journal = None
+            journal.undo(lambda query: self._write_tx(lambda tx: tx.run(*query).consume()))
+            self._loaded_at.clear()
+            raise
+        finally:
+            self._journal = None
+
+    def write(
+        self, nodes: Iterable[Node] = (), edges: Iterable[Edge] = (), replace: Iterable[Replace] = ()
+    ) -> WriteResult:
+        unique_nodes, keyed_edges = last_wins(nodes, edges)
+        replace = list(replace)
+        for r in replace:
+            if r.direction not in ("out", "in"):
+                raise InvalidInput(f"replace direction must be 'out' or 'in', got {r.direction!r}")
+        default = Provenance("api", None, "api", _now())
+        journal = self._journal
+        with self._lock:
+            result, entries = self._write_tx(
+                lambda tx: _Write(tx, default, journal).run(unique_nodes, keyed_edges, replace))
+            if journal is not None:
+                journal.add(entries)
+        return result
+
+    def delete_load(self, load_id: str) -> WriteResult:
+        if load_id == ONTOLOGY_LOAD:
+            raise InvalidInput("the ontology's own nodes cannot be deleted")
+
+        def work(tx: Any) -> WriteResult:
+            if not _run(tx, (f"MATCH (l:{q.LOAD} {{id: $id}}) RETURN l.id", {"id": load_id})):
+                raise NotFound(f"no load {load_id!r} in {self.uri}")
+            at_nodes, own, _ = (_run(tx, query)[0] for query in q.delete_load(load_id))
+            return WriteResult(nodes_deleted=at_nodes["nodes"], edges_deleted=at_nodes["edges"] + own["edges"])
+
+        with self._lock:
+            result = self._write_tx(work)
+            self._loaded_at.pop(load_id, None)
+            return result
+
+    # ----------------------------------------------------------------- reads
+
+    def get(self, node_id: str) -> Node | None:
+        rows = self._read(lambda tx: _run(tx, q.get_node(node_id)))
+        return self._node(rows[0]["np"], rows[0]["nk"]) if rows else None
+
+    def kinds(self, ids: Iterable[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(ids))
+
+        def work(tx: Any) -> dict[str, str]:
+            return {r["id"]: r["kind"] for chunk in _chunks(wanted) for r in _run(tx, q.kinds_of(chunk))}
+
+        return self._read(work) if wanted else {}
+
+    def neighbours(
+        self,
+        node_id: str,
+        edge_kinds: Iterable[str] | None = None,
+        node_kinds: Iterable[str] | None = None,
+        direction: str = "both",
+    ) -> list[Neighbour]:
+        if direction not in DIRECTIONS:
+            raise InvalidInput(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
+        nk = sorted(set(node_kinds)) if node_kinds is not None else None
+        query = q.neighbours(node_id, edge_kinds, nk, direction)
+
+        def work(tx: Any) -> list[neo4j.Record] | None:
+            if not _run(tx, q.kinds_of([node_id])):
+                return None
+            return _run(tx, query)
+
+        rows = self._read(work)
+        if rows is None:
+            raise NotFound(f"no node {node_id!r}")
+        out = []
+        for r in rows:
+            other = self._node(r["mp"], r["mk"])
+            if r["way"] == "in" and other.id == node_id:  # a self-loop is reported once
+                continue
+            src, dst = (node_id, other.id) if r["way"] == "out" else (other.id, node_id)
+            out.append(Neighbour(fmt.edge_of(r["rk"], src, dst, r["rp"], self._at), other, r["way"]))
+        out.sort(key=lambda n: (n.edge.kind, n.node.id, n.edge.key, n.direction))
+        return out
+
+    def search(self, text: str, kinds: Iterable[str] | None = None, limit: int = 20) -> list[SearchHit]:
+        query = normalise(text)
+        if not query:
+            raise InvalidInput("search text is empty")
+        wanted = sorted(set(kinds)) if kinds is not None else None
+        rows = self._read(lambda tx: _run(tx, q.search(query, wanted, limit)))
+        return [SearchHit(self._node(r["np"], r["nk"]), r["rank"], r["matched"]) for r in rows]
+
+    def subgraph(
+        self,
+        ids: Iterable[str],
+        depth: int = 1,
+        edge_kinds: Iterable[str] | None = None,
+        node_kinds: Iterable[str] | None = None,
+        max_nodes: int = 500,
+    ) -> Subgraph:
+        ek = sorted(set(edge_kinds)) if edge_kinds is not None else None
+        nk = set(node_kinds) if node_kinds is not None else None
+        seeds = sorted(set(ids))
+
+        def work(tx: Any) -> tuple[list[neo4j.Record], list[neo4j.Record], bool]:
+            known = {r["id"] for chunk in _chunks(seeds) for r in _run(tx, q.kinds_of(chunk))}
+            for s in seeds:
+                if s not in known:
+                    raise NotFound(f"no node {s!r}")
+            chosen = dict.fromkeys(seeds[:max_nodes])
+            truncated = len(seeds) > max_nodes
+            frontier = list(chosen)
+            for _ in range(depth):
+                if not frontier:
+                    break
+                around = {r["id"]: r["ms"] for r in _run(tx, q.adjacent(frontier, ek))}
+                nxt = []
+                for n in sorted(frontier):
+                    for m, kind in sorted(map(tuple, around.get(n, ()))):
+                        if m in chosen or (nk is not None and kind not in nk):
+                            continue
+                        if len(chosen) >= max_nodes:
+                            truncated = True
+                            break
+                        chosen[m] = None
+                        nxt.append(m)
+                frontier = nxt
+            members = sorted(chosen)
+            return _run(tx, q.nodes_by_id(members)), _run(tx, q.edges_among(members, ek)), truncated
+
+        node_rows, edge_rows, truncated = self._read(work)
+        nodes = sorted((self._node(r["np"], r["nk"]) for r in node_rows), key=lambda n: n.id)
+        edges = sorted((fmt.edge_of(r["rk"], r["s"], r["d"], r["rp"], self._at) for r in edge_rows),
+                       key=lambda e: e.ident)
+        return Subgraph(tuple(nodes), tuple(edges), truncated)
+
+    def counts(self) -> Counts:
+        rows = self._read(lambda tx: _run(tx, q.counts()))
+        found: dict[str, dict[str, int]] = {"node": {}, "edge": {}}
+        for r in rows:
+            if r["c"]:
+                found[r["what"]][r["kind"]] = r["c"]
+        return Counts(dict(sorted(found["node"].items())), dict(sorted(found["edge"].items())))
+
+    def nodes(self, kind: str | None = None) -> Iterator[Node]:
+        after = None
+        while True:
+            rows = self._read(lambda tx, a=after: _run(tx, q.node_page(kind, a, PAGE)))
+            for r in rows:
+                yield self._node(r["np"], r["nk"])
+            if len(rows) < PAGE:
+                return
+            after = rows[-1]["np"]["id"]
+
+    def edges(self, kind: str | None = None) -> Iterator[Edge]:
+        for k in sorted(q.EDGE_KINDS) if kind is None else [kind]:
+            if k not in q.EDGE_KINDS:
+                return
+            after = None
+            while True:
+                rows = self._read(lambda tx, a=after, k=k: _run(tx, q.edge_page(k, a, PAGE)))
+                for r in rows:
+                    yield fmt.edge_of(k, r["s"], r["d"], r["rp"], self._at)
+                if len(rows) < PAGE:
+                    break
+                after = rows[-1]["rp"]["_sk"]
+
+    def loads(self) -> list[LoadRecord]:
+        def work(tx: Any) -> tuple[list[neo4j.Record], list[list[neo4j.Record]]]:
+            return _run(tx, q.loads()), [_run(tx, query) for query in q.load_sizes()]
+
+        records, (node_sizes, edge_sizes) = self._read(work)
+        nodes = {r["load"]: r["c"] for r in node_sizes}
+        edges = {r["load"]: r["c"] for r in edge_sizes}
+        return [LoadRecord(r["id"], r["at"], nodes.get(r["id"], 0), edges.get(r["id"], 0)) for r in records]
+
+
+class _Write:
+    """One write inside one transaction: look up, validate, classify, then change.  Pure with respect
+    to the store object, so the driver can run it again on a transient failure."""
+
+    def __init__(self, tx: Any, default: Provenance, journal: Journal | None):
+        self.tx, self.default, self.journaled = tx, default, journal is not None
+        self.created_before = journal.created_nodes if journal is not None else frozenset()
+
+    def run(self, nodes: list[Node], keyed_edges: list[tuple[Edge, str]],
+            replace: list[Replace]) -> tuple[WriteResult, JournalEntries]:
+        tx = self.tx
+        ids = sorted({n.id for n in nodes} | {x for e, _ in keyed_edges for x in (e.src, e.dst)})
+        existing = {r["id"]: (r["kind"], r["h"]) for chunk in _chunks(ids) for r in _run(tx, q.lookup_nodes(chunk))}
+        batch_kinds: dict[str, str] = {}
+        for node in nodes:
+            check_node(node)
+            old = existing.get(node.id)
+            if old is not None and old[0] != node.kind:
+                raise SchemaError(f"node {node.id!r} exists as {a(old[0])}; it cannot also be {a(node.kind)}")
+            batch_kinds[node.id] = node.kind
+
+        def kind_of(nid: str) -> str | None:
+            kind = batch_kinds.get(nid)
+            if kind is None and nid in existing:
+                return existing[nid][0]
+            return kind
+
+        for edge, _ in keyed_edges:
+            check_edge(edge, kind_of)
+
+        entries = JournalEntries()
+        creates: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        updates, unchanged_n = [], 0
+        self.loads: dict[str, str] = {}  # load id -> loaded_at, of the records this write changes
+        for node in nodes:
+            props = clean_props(node.props)
+            digest = fmt.content_hash(node.kind, node.name, props)
+            old = existing.get(node.id)
+            if old is not None and old[1] == digest:
+                unchanged_n += 1
+                continue
+            row = fmt.node_props(node, props, digest, self._provenance(node.provenance))
+            (updates if old is not None else creates[node.kind]).append(row)
+        if self.journaled:
+            entries.created_nodes = [r["id"] for rows in creates.values() for r in rows]
+            entries.old_nodes = [r["p"] for chunk in _chunks([u["id"] for u in updates])
+                                 for r in _run(tx, q.nodes_of(chunk))]
+
+        edge_creates, edge_updates, keep, unchanged_e = self._classify_edges(keyed_edges)
+        doomed = self._doomed(replace, keep)
+        if self.journaled:
+            new_ids = self.created_before | set(entries.created_nodes)
+            entries.created_edges = [(k, r["p"]["_sk"]) for k, rows in edge_creates.items() for r in rows
+                                     if r["s"] not in new_ids and r["d"] not in new_ids]
+            changed = defaultdict(list)
+            for k, rows in edge_updates.items():
+                changed[k] += [r["_sk"] for r in rows]
+            for k, sk in doomed:
+                changed[k].append(sk)
+            entries.old_edges = [(k, r["s"], r["d"], r["p"]) for k, sks in changed.items()
+                                 for chunk in _chunks(sks) for r in _run(tx, q.edges_of(k, chunk))]
+
+        # loads are numbered in order of first appearance: register them in the order met
+        for load_id, at in self.loads.items():
+            _run(tx, q.register_load(load_id, at))
+        for kind, rows in creates.items():
+            for chunk in _chunks(rows):
+                tx.run(*q.create_nodes(kind, list(chunk))).consume()
+        for chunk in _chunks(updates):
+            tx.run(*q.update_nodes(list(chunk))).consume()
+        for kind, rows in edge_creates.items():
+            for chunk in _chunks(rows):
+                tx.run(*q.create_edges(kind, list(chunk))).consume()
+        for kind, rows in edge_updates.items():
+            for chunk in _chunks(rows):
+                tx.run(*q.update_edges(kind, list(chunk))).consume()
+        by_kind = defaultdict(list)
+        for k, sk in doomed:
+            by_kind[k].append(sk)
+        for kind, sks in by_kind.items():
+            for chunk in _chunks(sks):
+                tx.run(*q.delete_edges(kind, chunk)).consume()
+        n_created = sum(map(len, creates.values()))
+        e_created = sum(map(len, edge_creates.values()))
+        result = WriteResult(
+            nodes_created=n_created, nodes_updated=len(updates), nodes_unchanged=unchanged_n,
+            edges_created=e_created, edges_updated=sum(map(len, edge_updates.values())), edges_unchanged=unchanged_e,
+            edges_deleted=len(doomed),
+        )
+        return result, entries
+
+    def _provenance(self, prov: Provenance | None) -> Provenance:
+        prov = prov or self.default
+        self.loads.setdefault(prov.load_id, prov.loaded_at)
+        return prov
+
+    def _classify_edges(self, keyed_edges: list[tuple[Edge, str]]) -> tuple[dict, dict, set, int]:
+        tx = self.tx
+        by_kind: dict[str, list[tuple[Edge, str]]] = defaultdict(list)
+        for edge, key in keyed_edges:
+            by_kind[edge.kind].append((edge, fmt.edge_sk(edge.src, edge.dst, key)))
+        creates: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        updates: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        keep, unchanged = set(), 0
+        for kind, items in by_kind.items():
+            sks = [sk for _, sk in items]
+            stored = {r["sk"]: r["h"] for chunk in _chunks(sks) for r in _run(tx, q.lookup_edges(kind, chunk))}
+            for edge, sk in items:
+                keep.add((kind, sk))
+                props = clean_props(edge.props) if edge.props else {}
+                digest = fmt.content_hash(kind, props)
+                old = stored.get(sk)
+                if old == digest:
+                    unchanged += 1
+                    continue
+                row = fmt.edge_props(props, sk, digest, self._provenance(edge.provenance))
+                if old is None:
+                    creates[kind].append({"s": edge.src, "d": edge.dst, "p": row})
+                else:
+                    updates[kind].append(row)
+        return creates, updates, keep, unchanged
+
+    def _doomed(self, replace: list[Replace], keep: set[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Edges a ``Replace`` removes: those of its kind at its node that this write does not name."""
+        groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for r in replace:
+            if r.edge_kind in q.EDGE_KINDS:
+                groups[(r.edge_kind, r.direction)].add(r.node)
+        doomed = set()
+        for (kind, direction), ids in sorted(groups.items()):
+            for chunk in _chunks(sorted(ids)):
+                for r in _run(self.tx, q.edges_at(kind, direction, chunk)):
+                    if (kind, r["sk"]) not in keep:
+                        doomed.add((kind, r["sk"]))
+        return sorted(doomed)
