@@ -18,6 +18,8 @@ class JournalEntries:
     """What one committed write did (filled only inside bulk batches)."""
 
     created_nodes: list[str] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)  # id -> kind of every node written
+    edge_marks: list[int] = field(default_factory=list)  # hash((kind, _sk)) of every edge written
     created_edges: list[tuple[str, str]] = field(default_factory=list)  # (kind, _sk) between older nodes
     old_nodes: list[dict[str, Any]] = field(default_factory=list)  # property maps before an update
     old_edges: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # (kind, src, dst, props)
@@ -25,13 +27,21 @@ class JournalEntries:
 
 @dataclass
 class Journal:
+    """A bulk batch's undo log, and what lets its writes skip look-ups: the kinds of the nodes it
+    wrote, marks of the edges it wrote, and whether the store held only ontology nodes before."""
+
     loads_before: frozenset[str]
+    empty_at_start: bool = False
+    kinds: dict[str, str] = field(default_factory=dict)
+    edge_marks: set[int] = field(default_factory=set)
     created_nodes: set[str] = field(default_factory=set)
     created_edges: list[tuple[str, str]] = field(default_factory=list)
     old_nodes: list[dict[str, Any]] = field(default_factory=list)
     old_edges: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
 
     def add(self, entries: JournalEntries) -> None:
+        self.kinds.update(entries.kinds)
+        self.edge_marks.update(entries.edge_marks)
         self.created_nodes.update(entries.created_nodes)
         self.created_edges += entries.created_edges
         self.old_nodes += entries.old_nodes

@@ -11,7 +11,6 @@ without holding millions of records in one server transaction.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -36,12 +35,12 @@ from graph.model import (
     WriteResult,
     last_wins,
 )
-from graph.neo4j_journal import Journal, JournalEntries
+from graph.neo4j_journal import Journal
+from graph.neo4j_write import Plan, Write
 from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
 from graph.text import normalise
-from graph.validate import check_edge, check_node, clean_props
+from graph.validate import clean_props
 from ontology import BiokgError, InvalidInput, NotFound, SchemaError, StoreUnavailable
-from ontology.model import a
 
 T = TypeVar("T")
 CHUNK = 10_000  # rows per UNWIND statement
@@ -230,7 +229,8 @@ class Neo4jStore:
 
     def _bulk_batch(self) -> Iterator[None]:
         before = frozenset(r["id"] for r in self._read(lambda tx: _run(tx, q.load_ids())))
-        journal = self._journal = Journal(before)
+        counts = self.counts().nodes
+        journal = self._journal = Journal(before, empty_at_start=set(counts) <= {"Field", "Segment"})
         try:
             yield
         except BaseException:
@@ -250,13 +250,18 @@ class Neo4jStore:
             if r.direction not in ("out", "in"):
                 raise InvalidInput(f"replace direction must be 'out' or 'in', got {r.direction!r}")
         default = Provenance("api", None, "api", _now())
-        journal = self._journal
         with self._lock:
-            result, entries = self._write_tx(
-                lambda tx: _Write(tx, default, journal).run(unique_nodes, keyed_edges, replace))
+            journal = self._journal
+
+            def work(tx: Any) -> Plan:
+                plan = Write(lambda query: _run(tx, query), default, journal).plan(unique_nodes, keyed_edges, replace)
+                plan.apply(tx)
+                return plan
+
+            plan = self._write_tx(work)
             if journal is not None:
-                journal.add(entries)
-        return result
+                journal.add(plan.entries)
+            return plan.result
 
     def delete_load(self, load_id: str) -> WriteResult:
         if load_id == ONTOLOGY_LOAD:
@@ -380,7 +385,7 @@ class Neo4jStore:
     def nodes(self, kind: str | None = None) -> Iterator[Node]:
         after = None
         while True:
-            rows = self._read(lambda tx, a=after: _run(tx, q.node_page(kind, a, PAGE)))
+            rows = self._read(lambda tx, after=after: _run(tx, q.node_page(kind, after, PAGE)))
             for r in rows:
                 yield self._node(r["np"], r["nk"])
             if len(rows) < PAGE:
@@ -393,7 +398,7 @@ class Neo4jStore:
                 return
             after = None
             while True:
-                rows = self._read(lambda tx, a=after, k=k: _run(tx, q.edge_page(k, a, PAGE)))
+                rows = self._read(lambda tx, after=after, k=k: _run(tx, q.edge_page(k, after, PAGE)))
                 for r in rows:
                     yield fmt.edge_of(k, r["s"], r["d"], r["rp"], self._at)
                 if len(rows) < PAGE:
@@ -408,140 +413,3 @@ class Neo4jStore:
         nodes = {r["load"]: r["c"] for r in node_sizes}
         edges = {r["load"]: r["c"] for r in edge_sizes}
         return [LoadRecord(r["id"], r["at"], nodes.get(r["id"], 0), edges.get(r["id"], 0)) for r in records]
-
-
-class _Write:
-    """One write inside one transaction: look up, validate, classify, then change.  Pure with respect
-    to the store object, so the driver can run it again on a transient failure."""
-
-    def __init__(self, tx: Any, default: Provenance, journal: Journal | None):
-        self.tx, self.default, self.journaled = tx, default, journal is not None
-        self.created_before = journal.created_nodes if journal is not None else frozenset()
-
-    def run(self, nodes: list[Node], keyed_edges: list[tuple[Edge, str]],
-            replace: list[Replace]) -> tuple[WriteResult, JournalEntries]:
-        tx = self.tx
-        ids = sorted({n.id for n in nodes} | {x for e, _ in keyed_edges for x in (e.src, e.dst)})
-        existing = {r["id"]: (r["kind"], r["h"]) for chunk in _chunks(ids) for r in _run(tx, q.lookup_nodes(chunk))}
-        batch_kinds: dict[str, str] = {}
-        for node in nodes:
-            check_node(node)
-            old = existing.get(node.id)
-            if old is not None and old[0] != node.kind:
-                raise SchemaError(f"node {node.id!r} exists as {a(old[0])}; it cannot also be {a(node.kind)}")
-            batch_kinds[node.id] = node.kind
-
-        def kind_of(nid: str) -> str | None:
-            kind = batch_kinds.get(nid)
-            if kind is None and nid in existing:
-                return existing[nid][0]
-            return kind
-
-        for edge, _ in keyed_edges:
-            check_edge(edge, kind_of)
-
-        entries = JournalEntries()
-        creates: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        updates, unchanged_n = [], 0
-        self.loads: dict[str, str] = {}  # load id -> loaded_at, of the records this write changes
-        for node in nodes:
-            props = clean_props(node.props)
-            digest = fmt.content_hash(node.kind, node.name, props)
-            old = existing.get(node.id)
-            if old is not None and old[1] == digest:
-                unchanged_n += 1
-                continue
-            row = fmt.node_props(node, props, digest, self._provenance(node.provenance))
-            (updates if old is not None else creates[node.kind]).append(row)
-        if self.journaled:
-            entries.created_nodes = [r["id"] for rows in creates.values() for r in rows]
-            entries.old_nodes = [r["p"] for chunk in _chunks([u["id"] for u in updates])
-                                 for r in _run(tx, q.nodes_of(chunk))]
-
-        edge_creates, edge_updates, keep, unchanged_e = self._classify_edges(keyed_edges)
-        doomed = self._doomed(replace, keep)
-        if self.journaled:
-            new_ids = self.created_before | set(entries.created_nodes)
-            entries.created_edges = [(k, r["p"]["_sk"]) for k, rows in edge_creates.items() for r in rows
-                                     if r["s"] not in new_ids and r["d"] not in new_ids]
-            changed = defaultdict(list)
-            for k, rows in edge_updates.items():
-                changed[k] += [r["_sk"] for r in rows]
-            for k, sk in doomed:
-                changed[k].append(sk)
-            entries.old_edges = [(k, r["s"], r["d"], r["p"]) for k, sks in changed.items()
-                                 for chunk in _chunks(sks) for r in _run(tx, q.edges_of(k, chunk))]
-
-        # loads are numbered in order of first appearance: register them in the order met
-        for load_id, at in self.loads.items():
-            _run(tx, q.register_load(load_id, at))
-        for kind, rows in creates.items():
-            for chunk in _chunks(rows):
-                tx.run(*q.create_nodes(kind, list(chunk))).consume()
-        for chunk in _chunks(updates):
-            tx.run(*q.update_nodes(list(chunk))).consume()
-        for kind, rows in edge_creates.items():
-            for chunk in _chunks(rows):
-                tx.run(*q.create_edges(kind, list(chunk))).consume()
-        for kind, rows in edge_updates.items():
-            for chunk in _chunks(rows):
-                tx.run(*q.update_edges(kind, list(chunk))).consume()
-        by_kind = defaultdict(list)
-        for k, sk in doomed:
-            by_kind[k].append(sk)
-        for kind, sks in by_kind.items():
-            for chunk in _chunks(sks):
-                tx.run(*q.delete_edges(kind, chunk)).consume()
-        n_created = sum(map(len, creates.values()))
-        e_created = sum(map(len, edge_creates.values()))
-        result = WriteResult(
-            nodes_created=n_created, nodes_updated=len(updates), nodes_unchanged=unchanged_n,
-            edges_created=e_created, edges_updated=sum(map(len, edge_updates.values())), edges_unchanged=unchanged_e,
-            edges_deleted=len(doomed),
-        )
-        return result, entries
-
-    def _provenance(self, prov: Provenance | None) -> Provenance:
-        prov = prov or self.default
-        self.loads.setdefault(prov.load_id, prov.loaded_at)
-        return prov
-
-    def _classify_edges(self, keyed_edges: list[tuple[Edge, str]]) -> tuple[dict, dict, set, int]:
-        tx = self.tx
-        by_kind: dict[str, list[tuple[Edge, str]]] = defaultdict(list)
-        for edge, key in keyed_edges:
-            by_kind[edge.kind].append((edge, fmt.edge_sk(edge.src, edge.dst, key)))
-        creates: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        updates: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        keep, unchanged = set(), 0
-        for kind, items in by_kind.items():
-            sks = [sk for _, sk in items]
-            stored = {r["sk"]: r["h"] for chunk in _chunks(sks) for r in _run(tx, q.lookup_edges(kind, chunk))}
-            for edge, sk in items:
-                keep.add((kind, sk))
-                props = clean_props(edge.props) if edge.props else {}
-                digest = fmt.content_hash(kind, props)
-                old = stored.get(sk)
-                if old == digest:
-                    unchanged += 1
-                    continue
-                row = fmt.edge_props(props, sk, digest, self._provenance(edge.provenance))
-                if old is None:
-                    creates[kind].append({"s": edge.src, "d": edge.dst, "p": row})
-                else:
-                    updates[kind].append(row)
-        return creates, updates, keep, unchanged
-
-    def _doomed(self, replace: list[Replace], keep: set[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Edges a ``Replace`` removes: those of its kind at its node that this write does not name."""
-        groups: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for r in replace:
-            if r.edge_kind in q.EDGE_KINDS:
-                groups[(r.edge_kind, r.direction)].add(r.node)
-        doomed = set()
-        for (kind, direction), ids in sorted(groups.items()):
-            for chunk in _chunks(sorted(ids)):
-                for r in _run(self.tx, q.edges_at(kind, direction, chunk)):
-                    if (kind, r["sk"]) not in keep:
-                        doomed.add((kind, r["sk"]))
-        return sorted(doomed)

@@ -221,6 +221,8 @@ def test_bulk_batches_read_back_like_ordinary_ones(store):
         store.write([node("ent:b", "Enterprise", "改名", credit="C")])
         store.write([node("ent:b", "Enterprise", "澜启医疗器械有限公司", credit="B")])  # and back
         store.write(edges=[edge("TRACKS", "station:mh", "prod:2", id="SR2", date="2024-07-02", type="visit")])
+        again = store.write(edges=[edge("LOCATED_IN", "ent:a", "park:zizhu")])  # written before in this batch
+    assert again.edges_created == 0 and store.counts().edges["LOCATED_IN"] == 2
     assert store.get("ent:b").props == {"credit": "B"} and store.get("ent:b").name == "澜启医疗器械有限公司"
     tracks = [n.edge.props["date"] for n in store.neighbours("prod:2", edge_kinds=["TRACKS"])]
     assert tracks == ["2024-06-01", "2024-07-02"]  # SR2 rewritten, not duplicated
