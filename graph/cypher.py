@@ -138,17 +138,28 @@ def register_load(load_id: str, loaded_at: str) -> Query:
             "RETURN l.loaded_at AS at"), {"id": load_id, "at": loaded_at}
 
 
-def delete_load(load_id: str) -> list[Query]:
-    """Nodes of the load with every edge at them, then its edges between other nodes, then itself.
-    Each query returns a count."""
-    p = {"id": load_id}
-    return [
-        (f"MATCH (n:{BASE} {{_load: $id}}) OPTIONAL MATCH (n)-[r]-() "
-         "WITH collect(DISTINCT n) AS ns, count(DISTINCT r) AS edges "
-         "FOREACH (n IN ns | DETACH DELETE n) RETURN size(ns) AS nodes, edges", p),
-        ("MATCH ()-[r]->() WHERE r._load = $id DELETE r RETURN count(r) AS edges", p),
-        (f"MATCH (l:{LOAD} {{id: $id}}) DELETE l RETURN count(l) AS loads", p),
-    ]
+def load_exists(load_id: str) -> Query:
+    return f"MATCH (l:{LOAD} {{id: $id}}) RETURN l.id AS id", {"id": load_id}
+
+
+def delete_load_nodes(load_id: str, limit: int) -> Query:
+    """Up to ``limit`` of the load's nodes with every edge at them; returns both counts."""
+    return (f"MATCH (n:{BASE} {{_load: $id}}) WITH n LIMIT $limit OPTIONAL MATCH (n)-[r]-() "
+            "WITH collect(DISTINCT n) AS ns, count(DISTINCT r) AS edges "
+            "FOREACH (n IN ns | DETACH DELETE n) RETURN size(ns) AS nodes, edges"), {"id": load_id, "limit": limit}
+
+
+def delete_load_edges(load_id: str) -> Query:
+    """The load's edges between nodes of other loads (few: a scan over all edges)."""
+    return "MATCH ()-[r]->() WHERE r._load = $id DELETE r RETURN count(r) AS edges", {"id": load_id}
+
+
+def delete_load_record(load_id: str) -> Query:
+    return f"MATCH (l:{LOAD} {{id: $id}}) DELETE l RETURN count(l) AS loads", {"id": load_id}
+
+
+def kind_hashes(kind: str) -> Query:
+    return f"MATCH (n:{label(kind)}) RETURN n.id AS id, n._h AS h", {}
 
 
 # ----------------------------------------------------------------------------- reads

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 import neo4j
@@ -34,6 +34,7 @@ from graph.model import (
     Subgraph,
     WriteResult,
     last_wins,
+    now_iso,
 )
 from graph.neo4j_journal import Journal
 from graph.neo4j_write import Plan, Write
@@ -45,6 +46,7 @@ from ontology import BiokgError, InvalidInput, NotFound, SchemaError, StoreUnava
 T = TypeVar("T")
 CHUNK = 10_000  # rows per UNWIND statement
 PAGE = 5_000  # records per page when iterating
+DELETE_CHUNK = 10_000  # nodes per transaction when a load is deleted
 
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -54,12 +56,6 @@ def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 def _run(tx: neo4j.ManagedTransaction, query: q.Query) -> list[neo4j.Record]:
     return list(tx.run(*query))
-
-
-def _now() -> str:
-    from graph.sqlite_format import now_iso
-
-    return now_iso()
 
 
 class Neo4jStore:
@@ -158,12 +154,12 @@ class Neo4jStore:
 
     def _sync_taxonomy(self) -> None:
         """Make the database's Field and Segment nodes those the ontology declares."""
-        nodes, edges = taxonomy_records(_now())
+        nodes, edges = taxonomy_records(now_iso())
         declared = {n.id: fmt.content_hash(n.kind, n.name, clean_props(n.props)) for n in nodes}
 
         def current(tx: Any) -> tuple[dict[str, str], int]:
             stored = {r["id"]: r["h"] for kind in ("Field", "Segment")
-                      for r in _run(tx, (f"MATCH (n:{q.label(kind)}) RETURN n.id AS id, n._h AS h", {}))}
+                      for r in _run(tx, q.kind_hashes(kind))}
             keys = [fmt.edge_sk(e.src, e.dst, "") for e in edges]
             return stored, len(_run(tx, q.lookup_edges("SUBFIELD_OF", keys)))
 
@@ -217,7 +213,8 @@ class Neo4jStore:
                     yield
                 except BaseException:
                     self._tx = None
-                    tx.rollback()
+                    with suppress(nx_errors.Neo4jError, nx_errors.DriverError, OSError):
+                        tx.rollback()  # a server that is gone has rolled back already
                     raise
                 self._tx = None
                 with self._mapped():
@@ -233,10 +230,15 @@ class Neo4jStore:
         journal = self._journal = Journal(before, empty_at_start=set(counts) <= {"Field", "Segment"})
         try:
             yield
-        except BaseException:
+        except BaseException as failure:
             self._journal = None
-            journal.undo(lambda query: self._write_tx(lambda tx: tx.run(*query).consume()))
             self._loaded_at.clear()
+            try:
+                journal.undo(lambda query: self._write_tx(lambda tx: tx.run(*query).consume()))
+            except BiokgError as exc:
+                raise StoreUnavailable(
+                    f"a bulk write to {self.uri} failed ({failure}) and could not be taken back ({exc}); "
+                    "what it wrote carries its load id: remove it with `biokg unload LOAD_ID`") from failure
             raise
         finally:
             self._journal = None
@@ -249,7 +251,7 @@ class Neo4jStore:
         for r in replace:
             if r.direction not in ("out", "in"):
                 raise InvalidInput(f"replace direction must be 'out' or 'in', got {r.direction!r}")
-        default = Provenance("api", None, "api", _now())
+        default = Provenance("api", None, "api", now_iso())
         with self._lock:
             journal = self._journal
 
@@ -264,19 +266,24 @@ class Neo4jStore:
             return plan.result
 
     def delete_load(self, load_id: str) -> WriteResult:
+        """Delete a load's records, 10,000 nodes per transaction, the load's own record last: a
+        delete that stops half-way (server gone) leaves the load listed, and running it again
+        finishes it."""
         if load_id == ONTOLOGY_LOAD:
             raise InvalidInput("the ontology's own nodes cannot be deleted")
-
-        def work(tx: Any) -> WriteResult:
-            if not _run(tx, (f"MATCH (l:{q.LOAD} {{id: $id}}) RETURN l.id", {"id": load_id})):
-                raise NotFound(f"no load {load_id!r} in {self.uri}")
-            at_nodes, own, _ = (_run(tx, query)[0] for query in q.delete_load(load_id))
-            return WriteResult(nodes_deleted=at_nodes["nodes"], edges_deleted=at_nodes["edges"] + own["edges"])
-
         with self._lock:
-            result = self._write_tx(work)
+            if not self._read(lambda tx: _run(tx, q.load_exists(load_id))):
+                raise NotFound(f"no load {load_id!r} in {self.uri}")
+            nodes = edges = 0
+            while True:
+                done = self._write_tx(lambda tx: _run(tx, q.delete_load_nodes(load_id, DELETE_CHUNK))[0])
+                nodes, edges = nodes + done["nodes"], edges + done["edges"]
+                if done["nodes"] < DELETE_CHUNK:
+                    break
+            edges += self._write_tx(lambda tx: _run(tx, q.delete_load_edges(load_id))[0])["edges"]
+            self._write_tx(lambda tx: _run(tx, q.delete_load_record(load_id)))
             self._loaded_at.pop(load_id, None)
-            return result
+            return WriteResult(nodes_deleted=nodes, edges_deleted=edges)
 
     # ----------------------------------------------------------------- reads
 

@@ -13,13 +13,12 @@ import sqlite3
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import networkx as nx
 
 from graph.memory import no_cyclic_gc
-from graph.model import KEY_OF, edge_key  # noqa: F401  (KEY_OF re-exported)
+from graph.model import KEY_OF, edge_key, now_iso  # noqa: F401  (KEY_OF, now_iso re-exported)
 from graph.validate import RESERVED
 from ontology import EDGE_KINDS, NODE_KINDS
 
@@ -48,10 +47,6 @@ _RID_SHIFT = _ROW_BITS + _SOURCE_BITS + _LOAD_BITS
 _MASK = (1 << _RID_SHIFT) - 1
 _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 _DECODE = json.JSONDecoder().decode
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def pack(rid: int, load: int, source: int, row: int | None) -> int:

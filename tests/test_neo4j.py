@@ -5,16 +5,15 @@ from __future__ import annotations
 import socket
 
 import pytest
-from helpers import P, edge, node, small_region
+from helpers import edge, node, small_region
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_search import names, reference
+from test_search import check_against_reference, entry_lists
 
 from graph import cypher as q
 from graph.model import Provenance, Replace
 from graph.neo4j_store import Neo4jStore
 from graph.open import open_store
-from graph.text import normalise
 from ontology import EDGE_KINDS, NODE_KINDS, InvalidInput, SchemaError, StoreUnavailable
 
 # ----------------------------------------------------------------------------- Cypher text (pure)
@@ -32,7 +31,7 @@ def test_labels_and_types_come_only_from_the_ontology(bad):
 
 def test_values_travel_as_parameters():
     hostile = "x'}) DETACH DELETE n //"
-    for text, params in (q.get_node(hostile), q.search(hostile, ["Park"], 5), q.delete_load(hostile)[0],
+    for text, params in (q.get_node(hostile), q.search(hostile, ["Park"], 5), q.delete_load_nodes(hostile, 10),
                          q.node_page("Park", hostile, 10), q.register_load(hostile, hostile)):
         assert hostile not in text
         assert hostile in params.values()
@@ -152,19 +151,35 @@ def test_a_batch_is_one_transaction(neo4j_server):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(names, st.lists(names, max_size=2)), min_size=1, max_size=12), st.data())
+@given(entry_lists, st.data())
 def test_search_matches_the_reference(neo4j_server, entries, data):
     store = neo4j_server.fresh_store()
     try:
-        rows = [(f"park:{i}", name, aliases) for i, (name, aliases) in enumerate(entries)]
-        store.write([node(nid, "Park", name, P, aliases=aliases) for nid, name, aliases in rows])
-        pick = data.draw(st.sampled_from([n for _, n, _ in rows]))
-        start = data.draw(st.integers(0, len(pick) - 1))
-        query = pick[start:start + data.draw(st.integers(1, 4))]
-        if not normalise(query):
-            return
-        limit = data.draw(st.integers(1, 15))
-        got = [(h.node.id, h.rank, h.matched) for h in store.search(query, kinds=["Park"], limit=limit)]
-        assert got == reference(rows, query, limit)
+        check_against_reference(store, entries, data)
     finally:
         store.close()
+
+
+def test_unload_in_chunks_counts_like_the_embedded_store(neo4j_server, tmp_path, monkeypatch):
+    """An unload taken 2 nodes per transaction deletes and counts what one transaction would."""
+    import graph.neo4j_store as neo4j_store
+    from graph import EmbeddedStore
+
+    monkeypatch.setattr(neo4j_store, "DELETE_CHUNK", 2)
+    other = Provenance("other.csv", 1, "L-other", "2026-03-01T00:00:00+00:00")
+    results = []
+    for store in (EmbeddedStore(tmp_path / "e.sqlite"), neo4j_server.fresh_store()):
+        try:
+            nodes, edges = small_region()
+            store.write(nodes, edges)
+            store.write([node("park:x", "Park", "别的园区", other)], [edge("LOCATED_IN", "ent:c", "park:x", other)])
+            results.append((store.delete_load("L-test"), [n.id for n in store.nodes()],
+                            [e for e in store.edges() if e.provenance.load_id != "ontology"],
+                            [r.load_id for r in store.loads()]))
+        finally:
+            store.close()
+    embedded, neo = results
+    assert neo == embedded
+    # the region's 12 nodes and 16 edges, and the other load's edge at ent:c (left dangling)
+    assert embedded[0].nodes_deleted == 12 and embedded[0].edges_deleted == 17
+    assert "park:x" in embedded[1] and "L-test" not in embedded[3]

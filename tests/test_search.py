@@ -37,10 +37,11 @@ def reference(entries: list[tuple[str, str, list[str]]], text: str, limit: int) 
     return [(key[3], key[0], matched) for key, matched in hits[:limit]]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(names, st.lists(names, max_size=2)), min_size=1, max_size=12), st.data())
-def test_search_matches_the_reference(entries, data):
-    store = EmbeddedStore(":memory:")
+entry_lists = st.lists(st.tuples(names, st.lists(names, max_size=2)), min_size=1, max_size=12)
+
+
+def check_against_reference(store, entries, data) -> None:
+    """Write parks named ``entries``, search a piece of one name, compare with the reference."""
     rows = [(f"park:{i}", name, aliases) for i, (name, aliases) in enumerate(entries)]
     store.write([node(nid, "Park", name, aliases=aliases) for nid, name, aliases in rows])
     pick = data.draw(st.sampled_from([n for _, n, _ in rows]))
@@ -51,7 +52,16 @@ def test_search_matches_the_reference(entries, data):
     limit = data.draw(st.integers(1, 15))
     got = [(h.node.id, h.rank, h.matched) for h in store.search(query, kinds=["Park"], limit=limit)]
     assert got == reference(rows, query, limit)
-    store.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(entry_lists, st.data())
+def test_search_matches_the_reference(entries, data):
+    store = EmbeddedStore(":memory:")
+    try:
+        check_against_reference(store, entries, data)
+    finally:
+        store.close()
 
 
 def test_updates_and_deletes_reach_the_index(tmp_path):

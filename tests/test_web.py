@@ -15,19 +15,17 @@ from fastapi.testclient import TestClient
 from helpers import edge, node, small_region
 
 from api.app import create_app
-from graph import EmbeddedStore
 
 XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def web_store(tmp_path):
-    s = EmbeddedStore(tmp_path / "web.sqlite")
+def web_store(store):
+    """The small region on each backend (the page and API run the same on both)."""
     nodes, edges = small_region()
-    s.write(nodes + [node("ent:xss", "Enterprise", XSS, aliases=["<script>alert(2)</script>"])],
-            edges + [edge("LOCATED_IN", "ent:xss", "park:zj")])
-    yield s
-    s.close()
+    store.write(nodes + [node("ent:xss", "Enterprise", XSS, aliases=["<script>alert(2)</script>"])],
+                edges + [edge("LOCATED_IN", "ent:xss", "park:zj")])
+    return store
 
 
 def test_json_endpoints(web_store):
