@@ -103,9 +103,10 @@ def update_nodes(rows: list[dict[str, Any]]) -> Query:
 
 
 def create_edges(kind: str, rows: list[dict[str, Any]]) -> Query:
-    """``rows``: ``{s, d, p}`` with the endpoints' ids and the edge's properties."""
+    """``rows``: ``{s, d, p}`` with the endpoints' ids and the edge's properties.  Returns how many
+    were created (a row whose endpoint is missing creates nothing: the caller checks)."""
     return (f"UNWIND $rows AS row MATCH (a:{BASE} {{id: row.s}}) MATCH (b:{BASE} {{id: row.d}}) "
-            f"CREATE (a)-[r:{rel_type(kind)}]->(b) SET r = row.p"), {"rows": rows}
+            f"CREATE (a)-[r:{rel_type(kind)}]->(b) SET r = row.p RETURN count(r) AS created"), {"rows": rows}
 
 
 def update_edges(kind: str, rows: list[dict[str, Any]]) -> Query:

@@ -51,6 +51,14 @@ class Plan:
     edge_updates: dict[str, list[dict[str, Any]]]
     doomed: list[tuple[str, str]]
 
+    @property
+    def creates_nodes(self) -> bool:
+        return bool(self.creates)
+
+    @property
+    def writes_edges(self) -> bool:
+        return bool(self.edge_creates or self.edge_updates or self.doomed)
+
     def apply(self, tx: Any) -> None:
         """Send the changes (idempotent as a transaction: the driver may run it again)."""
         # loads are numbered in order of first appearance: register them in the order met
@@ -63,7 +71,10 @@ class Plan:
             tx.run(*q.update_nodes(list(chunk))).consume()
         for kind, rows in self.edge_creates.items():
             for chunk in chunks(rows):
-                tx.run(*q.create_edges(kind, list(chunk))).consume()
+                created = run(tx, q.create_edges(kind, list(chunk)))[0]["created"]
+                if created != len(chunk):  # an endpoint vanished after it was looked up
+                    raise SchemaError(f"{len(chunk) - created} of {len(chunk)} {kind} edges lost an endpoint "
+                                      "while they were written (another process deleting?)")
         for kind, rows in self.edge_updates.items():
             for chunk in chunks(rows):
                 tx.run(*q.update_edges(kind, list(chunk))).consume()

@@ -14,6 +14,7 @@ from graph.model import Edge, LoadRecord, Neighbour, Node, SearchHit, Subgraph
 from loaders.demo_region import demo_tables
 from loaders.export import csv_bytes, export_tables
 from loaders.generate import generate_region, write_region
+from loaders import load as loader
 from loaders.load import load_paths, load_tables
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -24,7 +25,12 @@ def _load_demo(store):
 
 
 def _load_generated(store, folder):
-    return load_paths(store, [folder], load_id="L-gen", now=NOW)
+    """As a bulk load in small chunks, so both stores' bulk paths (Neo4j: several transactions in
+    flight, look-ups skipped for what the batch wrote) are what is compared."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(loader, "BULK_ROWS", 1)
+        mp.setattr(loader, "CHUNK", 300)
+        return load_paths(store, [folder], load_id="L-gen", now=NOW)
 
 
 @pytest.fixture(scope="module")
