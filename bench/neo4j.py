@@ -230,21 +230,22 @@ Look-ups, {f['lookups']:,} random nodes (after 50 warm-up calls), one call at a 
 How a bulk write works: each `write()` of {CHUNK:,} records is one transaction; it looks up only
 what it must (in a bulk batch into a store that held only the ontology, nothing: the batch knows
 what it wrote), then sends `UNWIND` statements of up to 10,000 rows, and keeps an undo journal so
-that a failed batch is taken back. The naive loop is given the same constraints and indexes
-(without them each `MERGE` scans the label).
+that a failed batch is taken back. Two such transactions are in flight at once while the next
+write is planned (edges wait for the nodes in flight; any look-up waits for everything). The
+naive loop is given the same constraints and indexes (without them each `MERGE` scans the label).
 
-Why the goal is missed, measured on a 102,734-record run of the same write path: the server
-spends about 60 µs of CPU per record and the client about 20 µs, and the server's work runs on one
-thread (the Bolt worker of the one connection: 96% of JFR samples). Of the server's samples, 51%
-are the commit (building and applying the record commands and index updates: the two id
-uniqueness indexes per node, the trigram text index on names, the edge-identity index) and 39%
-executing the statements (setting properties from maps, the locking unique-index seeks that find
-an edge's endpoints). Leaving out individual indexes saved at most 20%, and writing
-in a second thread while the next batch was prepared saved nothing measurable, because the
-client is not the bottleneck. The published 40k/60k figures come from an 8-core machine. Ways to
-go further: several writer transactions at once (the server runs one per connection; edges to the
-shared hub nodes — districts, fields — would then contend for locks), or `neo4j-admin database
-import` for first loads into an empty database. Neither is built.
+Why the goal is missed, profiled on a 102,734-record run of the same write path with one
+transaction in flight: the server spent about 60 µs of CPU per record and the client about 20 µs,
+and the server runs each transaction on one thread (the Bolt worker of its connection: 96% of JFR
+samples). Of the server's samples, 51% were the commit (building and applying the record
+commands and index updates: the two id uniqueness indexes per node, the trigram text index on
+names, the edge-identity index) and 39% executing the statements (setting properties from maps,
+the locking unique-index seeks that find an edge's endpoints). Leaving out individual indexes
+saved at most 20%. A second transaction in flight uses the second core (on that run: 6.4 s →
+4.3–4.8 s wall); a third gained little more in a raw test, as the client and the server then share
+2 cores. The published 40k/60k figures come from an 8-core machine; more cores with more writers,
+or `neo4j-admin database import` for first loads into an empty database (not built), are the way
+further.
 """
 
 
