@@ -12,8 +12,8 @@ identity (``src NUL dst NUL key``), which also sorts like ``(src, dst, key)``.  
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from ontology import EDGE_KINDS, NODE_KINDS, InvalidInput
 
@@ -22,6 +22,19 @@ LOAD = "BiokgLoad"
 SEP = "\x00"
 
 Query = tuple[str, dict[str, Any]]
+CHUNK = 10_000  # rows per UNWIND statement
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of ``size``: one UNWIND statement each."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def run(tx: Any, query: Query) -> list:
+    """Run one built query in a transaction; its records."""
+    return list(tx.run(*query))
 
 
 def label(kind: str) -> str:
@@ -165,11 +178,9 @@ def kind_hashes(kind: str) -> Query:
 
 # ----------------------------------------------------------------------------- reads
 
-_NODE = f"properties({{v}}) AS {{v}}p, [l IN labels({{v}}) WHERE l <> '{BASE}'][0] AS {{v}}k"
-
-
 def _node_cols(var: str) -> str:
-    return _NODE.format(v=var)
+    """A node's properties (``<var>p``) and kind (``<var>k``)."""
+    return f"properties({var}) AS {var}p, [l IN labels({var}) WHERE l <> '{BASE}'][0] AS {var}k"
 
 
 def get_node(node_id: str) -> Query:

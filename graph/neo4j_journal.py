@@ -4,13 +4,14 @@ previous state of what it changed, so a failed load can be taken back."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from graph import cypher as q
+from graph.cypher import chunks
 
-CHUNK = 5_000
+UNDO_CHUNK = 5_000  # records per undo transaction
 
 
 @dataclass
@@ -54,18 +55,13 @@ class Journal:
         for kind, sk in self.created_edges:
             by_kind[kind].append(sk)
         for kind, sks in by_kind.items():
-            for chunk in _chunks(sks):
+            for chunk in chunks(sks, UNDO_CHUNK):
                 run(q.delete_edges(kind, chunk))
-        for chunk in _chunks(sorted(self.created_nodes)):
+        for chunk in chunks(sorted(self.created_nodes), UNDO_CHUNK):
             run(q.delete_nodes(chunk))
         # newest first, so a record changed twice ends in its state before the batch
         for kind, src, dst, props in reversed(self.old_edges):
             run(q.restore_edge(kind, src, dst, props))
-        for chunk in _chunks(list(reversed(self.old_nodes))):
+        for chunk in chunks(list(reversed(self.old_nodes)), UNDO_CHUNK):
             run(q.update_nodes(list(chunk)))
         run(q.delete_loads_except(sorted(self.loads_before)))
-
-
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]

@@ -11,7 +11,7 @@ without holding millions of records in one server transaction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
@@ -22,6 +22,7 @@ from neo4j import exceptions as nx_errors
 
 from graph import cypher as q
 from graph import neo4j_format as fmt
+from graph.cypher import chunks, run
 from graph.interface import DIRECTIONS
 from graph.model import (
     Counts,
@@ -42,22 +43,12 @@ from graph.neo4j_write import Plan, Write
 from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
 from graph.text import normalise
 from graph.validate import clean_props
-from ontology import BiokgError, InvalidInput, NotFound, SchemaError, StoreUnavailable
+from ontology import EDGE_KINDS, BiokgError, InvalidInput, NotFound, SchemaError, StoreUnavailable
 
 T = TypeVar("T")
-CHUNK = 10_000  # rows per UNWIND statement
 PAGE = 5_000  # records per page when iterating
 DELETE_CHUNK = 10_000  # nodes per transaction when a load is deleted
 BULK_WRITERS = 2  # transactions in flight at once in a bulk batch (measured: 2 and 3 beat 1 on 2 cores)
-
-
-def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def _run(tx: neo4j.ManagedTransaction, query: q.Query) -> list[neo4j.Record]:
-    return list(tx.run(*query))
 
 
 class Neo4jStore:
@@ -148,7 +139,7 @@ class Neo4jStore:
     def init(self) -> list[str]:
         """Create the constraints and indexes the ontology calls for (those missing); their names."""
         with self._mapped(), self._session() as session:
-            have = {r["name"] for r in session.execute_read(lambda tx: _run(tx, q.show_schema()))}
+            have = {r["name"] for r in session.execute_read(lambda tx: run(tx, q.show_schema()))}
             made = []
             for name, statement in q.schema_statements():
                 if name not in have:
@@ -165,9 +156,9 @@ class Neo4jStore:
 
         def current(tx: Any) -> tuple[dict[str, str], int]:
             stored = {r["id"]: r["h"] for kind in ("Field", "Segment")
-                      for r in _run(tx, q.kind_hashes(kind))}
+                      for r in run(tx, q.kind_hashes(kind))}
             keys = [fmt.edge_sk(e.src, e.dst, "") for e in edges]
-            return stored, len(_run(tx, q.lookup_edges("SUBFIELD_OF", keys)))
+            return stored, len(run(tx, q.lookup_edges("SUBFIELD_OF", keys)))
 
         stored, linked = self._read(current)
         if stored == declared and linked == len(edges):
@@ -192,7 +183,7 @@ class Neo4jStore:
     def _at(self, load_id: str) -> str:
         at = self._loaded_at.get(load_id)
         if at is None:
-            self._loaded_at.update((r["id"], r["at"]) for r in self._read(lambda tx: _run(tx, q.loads())))
+            self._loaded_at.update((r["id"], r["at"]) for r in self._read(lambda tx: run(tx, q.loads())))
             at = self._loaded_at.get(load_id, "")
         return at
 
@@ -231,7 +222,7 @@ class Neo4jStore:
                 session.close()
 
     def _bulk_batch(self) -> Iterator[None]:
-        before = frozenset(r["id"] for r in self._read(lambda tx: _run(tx, q.load_ids())))
+        before = frozenset(r["id"] for r in self._read(lambda tx: run(tx, q.load_ids())))
         counts = self.counts().nodes
         journal = self._journal = Journal(before, empty_at_start=set(counts) <= {"Field", "Segment"})
         self._senders = ThreadPoolExecutor(BULK_WRITERS, thread_name_prefix="biokg-neo4j")
@@ -259,8 +250,10 @@ class Neo4jStore:
         """Wait for bulk writes in flight: all of them, those ``only`` selects, or all but the
         newest ``keep``.  The first error is raised (unless ``quietly``) once all have ended."""
         with self._lock:
-            waiting = [(f, p) for f, p in self._inflight if only is None or only(p)]
-            waiting = waiting[:max(0, len(self._inflight) - keep)] if only is None else waiting
+            if only is not None:
+                waiting = [item for item in self._inflight if only(item[1])]
+            else:
+                waiting = self._inflight[:max(0, len(self._inflight) - keep)]
             error = None
             for future, plan in waiting:
                 try:
@@ -284,7 +277,7 @@ class Neo4jStore:
             journal = self._journal
             if journal is None:
                 def work(tx: Any) -> WriteResult:
-                    plan = Write(lambda query: _run(tx, query), default, None).plan(unique_nodes, keyed_edges, replace)
+                    plan = Write(lambda query: run(tx, query), default, None).plan(unique_nodes, keyed_edges, replace)
                     plan.apply(tx)
                     return plan.result
 
@@ -303,7 +296,7 @@ class Neo4jStore:
 
     def _bulk_read(self, query: q.Query) -> list[neo4j.Record]:
         self._drain()
-        return self._read(lambda tx: _run(tx, query))
+        return self._read(lambda tx: run(tx, query))
 
     def delete_load(self, load_id: str) -> WriteResult:
         """Delete a load's records, 10,000 nodes per transaction, the load's own record last: a
@@ -312,30 +305,30 @@ class Neo4jStore:
         if load_id == ONTOLOGY_LOAD:
             raise InvalidInput("the ontology's own nodes cannot be deleted")
         with self._lock:
-            if not self._read(lambda tx: _run(tx, q.load_exists(load_id))):
+            if not self._read(lambda tx: run(tx, q.load_exists(load_id))):
                 raise NotFound(f"no load {load_id!r} in {self.uri}")
             nodes = edges = 0
             while True:
-                done = self._write_tx(lambda tx: _run(tx, q.delete_load_nodes(load_id, DELETE_CHUNK))[0])
+                done = self._write_tx(lambda tx: run(tx, q.delete_load_nodes(load_id, DELETE_CHUNK))[0])
                 nodes, edges = nodes + done["nodes"], edges + done["edges"]
                 if done["nodes"] < DELETE_CHUNK:
                     break
-            edges += self._write_tx(lambda tx: _run(tx, q.delete_load_edges(load_id))[0])["edges"]
-            self._write_tx(lambda tx: _run(tx, q.delete_load_record(load_id)))
+            edges += self._write_tx(lambda tx: run(tx, q.delete_load_edges(load_id))[0])["edges"]
+            self._write_tx(lambda tx: run(tx, q.delete_load_record(load_id)))
             self._loaded_at.pop(load_id, None)
             return WriteResult(nodes_deleted=nodes, edges_deleted=edges)
 
     # ----------------------------------------------------------------- reads
 
     def get(self, node_id: str) -> Node | None:
-        rows = self._read(lambda tx: _run(tx, q.get_node(node_id)))
+        rows = self._read(lambda tx: run(tx, q.get_node(node_id)))
         return self._node(rows[0]["np"], rows[0]["nk"]) if rows else None
 
     def kinds(self, ids: Iterable[str]) -> dict[str, str]:
         wanted = list(dict.fromkeys(ids))
 
         def work(tx: Any) -> dict[str, str]:
-            return {r["id"]: r["kind"] for chunk in _chunks(wanted) for r in _run(tx, q.kinds_of(chunk))}
+            return {r["id"]: r["kind"] for chunk in chunks(wanted) for r in run(tx, q.kinds_of(chunk))}
 
         return self._read(work) if wanted else {}
 
@@ -352,9 +345,9 @@ class Neo4jStore:
         query = q.neighbours(node_id, edge_kinds, nk, direction)
 
         def work(tx: Any) -> list[neo4j.Record] | None:
-            if not _run(tx, q.kinds_of([node_id])):
+            if not run(tx, q.kinds_of([node_id])):
                 return None
-            return _run(tx, query)
+            return run(tx, query)
 
         rows = self._read(work)
         if rows is None:
@@ -374,7 +367,7 @@ class Neo4jStore:
         if not query:
             raise InvalidInput("search text is empty")
         wanted = sorted(set(kinds)) if kinds is not None else None
-        rows = self._read(lambda tx: _run(tx, q.search(query, wanted, limit)))
+        rows = self._read(lambda tx: run(tx, q.search(query, wanted, limit)))
         return [SearchHit(self._node(r["np"], r["nk"]), r["rank"], r["matched"]) for r in rows]
 
     def subgraph(
@@ -390,7 +383,7 @@ class Neo4jStore:
         seeds = sorted(set(ids))
 
         def work(tx: Any) -> tuple[list[neo4j.Record], list[neo4j.Record], bool]:
-            known = {r["id"] for chunk in _chunks(seeds) for r in _run(tx, q.kinds_of(chunk))}
+            known = {r["id"] for chunk in chunks(seeds) for r in run(tx, q.kinds_of(chunk))}
             for s in seeds:
                 if s not in known:
                     raise NotFound(f"no node {s!r}")
@@ -400,7 +393,7 @@ class Neo4jStore:
             for _ in range(depth):
                 if not frontier:
                     break
-                around = {r["id"]: r["ms"] for r in _run(tx, q.adjacent(frontier, ek))}
+                around = {r["id"]: r["ms"] for r in run(tx, q.adjacent(frontier, ek))}
                 nxt = []
                 for n in sorted(frontier):
                     for m, kind in sorted(map(tuple, around.get(n, ()))):
@@ -413,7 +406,7 @@ class Neo4jStore:
                         nxt.append(m)
                 frontier = nxt
             members = sorted(chosen)
-            return _run(tx, q.nodes_by_id(members)), _run(tx, q.edges_among(members, ek)), truncated
+            return run(tx, q.nodes_by_id(members)), run(tx, q.edges_among(members, ek)), truncated
 
         node_rows, edge_rows, truncated = self._read(work)
         nodes = sorted((self._node(r["np"], r["nk"]) for r in node_rows), key=lambda n: n.id)
@@ -422,7 +415,7 @@ class Neo4jStore:
         return Subgraph(tuple(nodes), tuple(edges), truncated)
 
     def counts(self) -> Counts:
-        rows = self._read(lambda tx: _run(tx, q.counts()))
+        rows = self._read(lambda tx: run(tx, q.counts()))
         found: dict[str, dict[str, int]] = {"node": {}, "edge": {}}
         for r in rows:
             if r["c"]:
@@ -432,7 +425,7 @@ class Neo4jStore:
     def nodes(self, kind: str | None = None) -> Iterator[Node]:
         after = None
         while True:
-            rows = self._read(lambda tx, after=after: _run(tx, q.node_page(kind, after, PAGE)))
+            rows = self._read(lambda tx, after=after: run(tx, q.node_page(kind, after, PAGE)))
             for r in rows:
                 yield self._node(r["np"], r["nk"])
             if len(rows) < PAGE:
@@ -440,12 +433,12 @@ class Neo4jStore:
             after = rows[-1]["np"]["id"]
 
     def edges(self, kind: str | None = None) -> Iterator[Edge]:
-        for k in sorted(q.EDGE_KINDS) if kind is None else [kind]:
-            if k not in q.EDGE_KINDS:
+        for k in sorted(EDGE_KINDS) if kind is None else [kind]:
+            if k not in EDGE_KINDS:
                 return
             after = None
             while True:
-                rows = self._read(lambda tx, after=after, k=k: _run(tx, q.edge_page(k, after, PAGE)))
+                rows = self._read(lambda tx, after=after, k=k: run(tx, q.edge_page(k, after, PAGE)))
                 for r in rows:
                     yield fmt.edge_of(k, r["s"], r["d"], r["rp"], self._at)
                 if len(rows) < PAGE:
@@ -454,7 +447,7 @@ class Neo4jStore:
 
     def loads(self) -> list[LoadRecord]:
         def work(tx: Any) -> tuple[list[neo4j.Record], list[list[neo4j.Record]]]:
-            return _run(tx, q.loads()), [_run(tx, query) for query in q.load_sizes()]
+            return run(tx, q.loads()), [run(tx, query) for query in q.load_sizes()]
 
         records, (node_sizes, edge_sizes) = self._read(work)
         nodes = {r["load"]: r["c"] for r in node_sizes}

@@ -8,31 +8,21 @@ as ``JournalEntries``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from graph import cypher as q
 from graph import neo4j_format as fmt
+from graph.cypher import chunks, run
 from graph.model import Edge, Node, Provenance, Replace, WriteResult
 from graph.neo4j_journal import Journal, JournalEntries
 from graph.validate import check_edge, check_node, clean_props
 from ontology import EDGE_KINDS, FIELDS, SEGMENTS, SchemaError
 from ontology.model import a
 
-T = TypeVar("T")
-CHUNK = 10_000  # rows per UNWIND statement
 TAXONOMY = {**{f.id: "Field" for f in FIELDS}, **{s.id: "Segment" for s in SEGMENTS}}  # always in the store
 _EMPTY_HASH = {k: fmt.content_hash(k, {}) for k in EDGE_KINDS}  # most edges have no properties
-
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def run(tx: Any, query: q.Query) -> list:
-    return list(tx.run(*query))
 
 
 Reader = Callable[[q.Query], list]
