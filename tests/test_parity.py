@@ -11,10 +11,10 @@ import pytest
 
 from graph import EmbeddedStore
 from graph.model import Edge, LoadRecord, Neighbour, Node, SearchHit, Subgraph
+from loaders import load as loader
 from loaders.demo_region import demo_tables
 from loaders.export import csv_bytes, export_tables
 from loaders.generate import generate_region, write_region
-from loaders import load as loader
 from loaders.load import load_paths, load_tables
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
