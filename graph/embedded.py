@@ -39,7 +39,7 @@ from graph.names_index import drop_names, index_names, search_names
 from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
 from graph.text import normalise
 from graph.validate import check_edge, check_node, clean_props
-from ontology import InvalidInput, NotFound, SchemaError, StoreUnavailable
+from ontology import ONTOLOGY_KINDS, InvalidInput, NotFound, SchemaError, StoreUnavailable
 from ontology.model import a
 
 KINDS = fmt.KINDS
@@ -110,7 +110,7 @@ class EmbeddedStore:
         nodes, edges = taxonomy_records(fmt.now_iso())
         declared = {n.id for n in nodes}
         g = self.nx
-        current = {n for n, k in g.nodes(data="kind") if k in ("Field", "Segment")}
+        current = {n for n, k in g.nodes(data="kind") if k in ONTOLOGY_KINDS}
         same = current == declared and all(
             g._node[n.id]["name"] == n.name and fmt.same(g._node[n.id], clean_props(n.props), 3) for n in nodes
         ) and all(g.has_edge(e.src, e.dst, e.kind) for e in edges)

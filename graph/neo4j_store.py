@@ -43,7 +43,7 @@ from graph.neo4j_write import Plan, Write
 from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
 from graph.text import normalise
 from graph.validate import clean_props
-from ontology import EDGE_KINDS, BiokgError, InvalidInput, NotFound, SchemaError, StoreUnavailable
+from ontology import EDGE_KINDS, ONTOLOGY_KINDS, BiokgError, InvalidInput, NotFound, SchemaError, StoreUnavailable
 
 T = TypeVar("T")
 PAGE = 5_000  # records per page when iterating
@@ -155,10 +155,11 @@ class Neo4jStore:
         declared = {n.id: fmt.content_hash(n.kind, n.name, clean_props(n.props)) for n in nodes}
 
         def current(tx: Any) -> tuple[dict[str, str], int]:
-            stored = {r["id"]: r["h"] for kind in ("Field", "Segment")
-                      for r in run(tx, q.kind_hashes(kind))}
-            keys = [fmt.edge_sk(e.src, e.dst, "") for e in edges]
-            return stored, len(run(tx, q.lookup_edges("SUBFIELD_OF", keys)))
+            stored = {r["id"]: r["h"] for kind in ONTOLOGY_KINDS for r in run(tx, q.kind_hashes(kind))}
+            keys: dict[str, list[str]] = {}
+            for e in edges:
+                keys.setdefault(e.kind, []).append(fmt.edge_sk(e.src, e.dst, ""))
+            return stored, sum(len(run(tx, q.lookup_edges(kind, sks))) for kind, sks in keys.items())
 
         stored, linked = self._read(current)
         if stored == declared and linked == len(edges):
@@ -224,7 +225,7 @@ class Neo4jStore:
     def _bulk_batch(self) -> Iterator[None]:
         before = frozenset(r["id"] for r in self._read(lambda tx: run(tx, q.load_ids())))
         counts = self.counts().nodes
-        journal = self._journal = Journal(before, empty_at_start=set(counts) <= {"Field", "Segment"})
+        journal = self._journal = Journal(before, empty_at_start=set(counts) <= set(ONTOLOGY_KINDS))
         self._senders = ThreadPoolExecutor(BULK_WRITERS, thread_name_prefix="biokg-neo4j")
         try:
             yield

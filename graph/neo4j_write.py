@@ -18,10 +18,13 @@ from graph.cypher import chunks, run
 from graph.model import Edge, Node, Provenance, Replace, WriteResult
 from graph.neo4j_journal import Journal, JournalEntries
 from graph.validate import check_edge, check_node, clean_props
-from ontology import EDGE_KINDS, FIELDS, SEGMENTS, SchemaError
+from ontology import EDGE_KINDS, FIELDS, SEGMENTS, SPECIALTIES, SchemaError
 from ontology.model import a
 
-TAXONOMY = {**{f.id: "Field" for f in FIELDS}, **{s.id: "Segment" for s in SEGMENTS}}  # always in the store
+TAXONOMY = {  # always in the store
+    **{f.id: "Field" for f in FIELDS}, **{s.id: "Segment" for s in SEGMENTS},
+    **{s.id: "Specialty" for s in SPECIALTIES},
+}
 _EMPTY_HASH = {k: fmt.content_hash(k, {}) for k in EDGE_KINDS}  # most edges have no properties
 
 

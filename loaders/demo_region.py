@@ -9,6 +9,7 @@ from importlib import resources
 from graph.interface import Store
 from loaders.load import LoadReport, load_tables
 from loaders.tables import RawTable, read_csv
+from ontology import ONTOLOGY_KINDS
 
 PARTS = ("real", "synthetic")
 SOURCE_PREFIX = "biokg-demo"
@@ -30,7 +31,7 @@ def demo_tables() -> list[RawTable]:
 
 def has_data(store: Store) -> bool:
     """Whether the store holds anything beyond the ontology's own nodes."""
-    return any(kind not in ("Field", "Segment") for kind in store.counts().nodes)
+    return any(kind not in ONTOLOGY_KINDS for kind in store.counts().nodes)
 
 
 def ensure_demo(store: Store) -> LoadReport | None:

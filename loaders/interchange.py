@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ontology import EDGE_KINDS, NODE_KINDS, fold
+from ontology import EDGE_KINDS, NODE_KINDS, ONTOLOGY_KINDS, fold
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,18 @@ ORGS = ("Enterprise", "Institution")
 _DISTRICT = ("所属区", "区", "所在区", "行政区")
 _FIELDS = ("领域", "重点领域")
 _ALIASES = ("别名", "简称", "曾用名")
+_PROVINCE = ("省份", "所在省份", "省")
 
 FILES: tuple[FileSpec, ...] = (
     FileSpec("districts", ("区县", "行政区"), (
         _id(), _name(), _prop("code", "区划代码", "代码"), _prop("type", "类型", default="district"),
-        _prop("aliases", *_ALIASES, multi=True),
+        _prop("province", *_PROVINCE), _prop("aliases", *_ALIASES, multi=True),
     ), kind="District"),
+    FileSpec("subdistricts", ("乡镇街道", "街道"), (
+        _id(), _name(), _prop("code", "区划代码", "代码", required=True),
+        _ref("district", "IN_DISTRICT", ("District",), *_DISTRICT, required=True),
+        _prop("aliases", *_ALIASES, multi=True),
+    ), kind="Subdistrict"),
     FileSpec("parks", ("园区",), (
         _id(), _name(), _ref("district", "IN_DISTRICT", ("District",), *_DISTRICT, required=True),
         _prop("address", "地址"), _prop("lat", "纬度"), _prop("lon", "经度"),
@@ -90,7 +96,8 @@ FILES: tuple[FileSpec, ...] = (
         _ref("district", "IN_DISTRICT", ("District",), *_DISTRICT),
         _ref("park", "LOCATED_IN", ("Park",), "所在园区", "园区"), _prop("scale", "规模", "企业规模"),
         _ref("fields", "IN_FIELD", ("Field",), *_FIELDS, multi=True), _prop("credit", "信用等级", "信用评级"),
-        _prop("listed", "是否上市", "上市"), _prop("aliases", *_ALIASES, multi=True),
+        _prop("listed", "是否上市", "上市"), _prop("stock_codes", "股票代码", "证券代码", multi=True),
+        _prop("industry", "所属行业", "行业"), _prop("province", *_PROVINCE), _prop("aliases", *_ALIASES, multi=True),
     ), kind="Enterprise"),
     FileSpec("institutions", ("机构",), (
         _id(), _name(), _prop("type", "类型", "机构类型", required=True),
@@ -100,7 +107,8 @@ FILES: tuple[FileSpec, ...] = (
         _prop("gcp_device", "医疗器械临床试验机构备案", "器械GCP"),
         _prop("specialties", "重点专科", "专科", multi=True),
         _ref("fields", "IN_FIELD", ("Field",), *_FIELDS, multi=True),
-        _prop("lat", "纬度"), _prop("lon", "经度"), _prop("aliases", *_ALIASES, multi=True),
+        _prop("lat", "纬度"), _prop("lon", "经度"), _prop("province", *_PROVINCE), _prop("city", "城市", "所在城市"),
+        _prop("aliases", *_ALIASES, multi=True),
     ), kind="Institution"),
     FileSpec("products", ("产品",), (
         _id(), _name(("名称", "产品名称")), _prop("type", "类型", "产品类型", required=True),
@@ -149,8 +157,15 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("trials", ("临床试验",), (
         Column("product", ("产品",), "src", refs=("Product",), required=True),
         Column("site", ("试验机构", "机构"), "dst", refs=("Institution",), required=True),
-        _prop("date", "日期"),
+        _prop("date", "日期"), _prop("trials", "登记号", "试验登记号", multi=True),
     ), edge="TRIAL_SITE"),
+    FileSpec("rankings", ("专科排名", "排行榜"), (
+        Column("institution", ("医院", "机构"), "src", refs=("Institution",), required=True),
+        Column("specialty", ("专科", "科室"), "dst", refs=("Specialty",), required=True),
+        _prop("list", "排行榜", "榜单", required=True), _prop("year", "年度", "年份", required=True),
+        _prop("rank", "名次", "排名"), _prop("nominated", "提名"), _prop("score", "得分", "声誉得分"),
+        _prop("sci", "科研学术得分", "科研得分"),
+    ), edge="RANKED"),
     FileSpec("service_records", ("服务记录", "工作记录"), (
         _prop("id", "编号", required=True), Column("station", ("工作站",), "src", refs=("Station",), required=True),
         Column("target", ("对象", "服务对象"), "dst", refs=EDGE_KINDS["TRACKS"].targets, required=True),
@@ -196,7 +211,7 @@ def prop_decl(spec: FileSpec, column: Column, edge_kind: str | None = None):
 
 
 def _self_check() -> None:
-    made_so_far = {"Field", "Segment"}  # from the ontology, in every store
+    made_so_far = set(ONTOLOGY_KINDS)  # from the ontology, in every store
     for f in FILES:
         if f.kind:
             made_so_far.add(f.kind)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from graph.interface import Store
 from loaders.rows import Draft, Ref
-from ontology import FIELDS, SEGMENTS, Problem, fold
+from ontology import FIELDS, SEGMENTS, SPECIALTIES, Problem, fold
 from ontology.model import a
 
 _AMBIGUOUS = "\0ambiguous"
@@ -35,6 +35,9 @@ TAXONOMY_LABELS: dict[str, dict[str, str]] = {
     "Field": _label_index((f.id, (f.id, f.id.removeprefix("field:"), f.zh, f.en, *f.aliases)) for f in FIELDS),
     "Segment": _label_index(
         (s.id, (s.id, s.id.removeprefix("segment:"), s.zh, s.en, *s.aliases)) for s in SEGMENTS
+    ),
+    "Specialty": _label_index(
+        (s.id, (s.id, s.id.removeprefix("specialty:"), s.zh, s.en, *s.aliases)) for s in SPECIALTIES
     ),
 }
 
@@ -77,13 +80,14 @@ class Resolver:
     def _resolve(self, draft: Draft, ref: Ref) -> None:
         col = ref.column
         allowed = col.refs
-        if allowed in (("Field",), ("Segment",)):
+        if len(allowed) == 1 and allowed[0] in TAXONOMY_LABELS:
             found = TAXONOMY_LABELS[allowed[0]].get(ref.raw) or TAXONOMY_LABELS[allowed[0]].get(fold(ref.raw))
             if found and found != _AMBIGUOUS:
                 ref.resolved = found
                 return
-            what = "field" if allowed == ("Field",) else "segment"
-            hint = "ambiguous; use the id" if found == _AMBIGUOUS else f"see `biokg ontology` for the {what}s"
+            what = allowed[0].lower()
+            plural = "specialties" if what == "specialty" else f"{what}s"
+            hint = "ambiguous; use the id" if found == _AMBIGUOUS else f"see `biokg ontology` for the {plural}"
             self._fail(draft, ref, f"{col.name}: unknown {what} {ref.raw!r} ({hint})")
             return
         kind = self.kind_of(ref.raw)

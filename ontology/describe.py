@@ -8,6 +8,7 @@ from ontology.fields import FIELDS
 from ontology.model import Prop
 from ontology.schema import EDGE_KINDS, ENUMS, NODE_KINDS
 from ontology.segments import SEGMENTS, SHENWAN_SEGMENTS, STAGE_NEEDS
+from ontology.specialties import SPECIALTIES
 
 
 def _prop(p: Prop) -> dict[str, Any]:
@@ -41,6 +42,10 @@ def describe() -> dict[str, Any]:
         "segments": [
             {"id": s.id, "chain": s.chain, "position": s.position, "order": s.order, "zh": s.zh, "en": s.en}
             for s in SEGMENTS
+        ],
+        "specialties": [
+            {"id": s.id, "zh": s.zh, "en": s.en, "fields": list(s.fields), "aliases": list(s.aliases)}
+            for s in SPECIALTIES
         ],
         "shenwan_segments": {k: list(v) for k, v in SHENWAN_SEGMENTS.items()},
         "stage_needs": [

@@ -158,3 +158,28 @@ def check_division_code(value: str) -> str | None:
     if not _DIVISION.fullmatch(value):
         return f"division code {value!r} must be 6 digits (e.g. 310112)"
     return None
+
+
+_STREET = re.compile(r"^[1-9]\d{8}$", re.ASCII)
+
+
+def check_street_code(value: str) -> str | None:
+    if not _STREET.fullmatch(value):
+        return f"street code {value!r} must be 9 digits (e.g. 310112001)"
+    return None
+
+
+# A-shares (600519.SH, 000001.SZ, 830799.BJ), Hong Kong (1877.HK), US (BGNE.O, HUYA.N), others (F99.SG, 4502.T)
+_STOCK = re.compile(r"^(?:\d{6}\.(?:SH|SZ|BJ)|\d{4,5}\.HK|[A-Z0-9]{1,6}\.(?:O|N|A|SG|T|L))$", re.ASCII)
+
+
+def check_stock_code(value: str) -> str | None:
+    """None for a stock code with its exchange suffix.
+
+    >>> check_stock_code("688180.SH") is None, check_stock_code("688180") is None
+    (True, False)
+    """
+    if not _STOCK.fullmatch(value):
+        return (f"stock code {value!r} has no known format "
+                "(688180.SH, 000001.SZ, 830799.BJ, 1877.HK, BGNE.O)")
+    return None

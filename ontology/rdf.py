@@ -29,6 +29,7 @@ from ontology.fields import FIELDS
 from ontology.model import EdgeKind, Prop
 from ontology.schema import EDGE_KINDS, ENUMS, NODE_KINDS
 from ontology.segments import SEGMENTS
+from ontology.specialties import SPECIALTIES
 
 BIOKG = Namespace("https://w3id.org/biokg/ont#")
 DATA = Namespace("https://w3id.org/biokg/id/")
@@ -268,6 +269,10 @@ def _vocabularies(g: Graph) -> None:
         s = _concept(g, node_iri(f.id), fields, f.zh, f.en, f.aliases)
         g.add((s, SKOS.broader, node_iri(f.parent)) if f.parent else (s, SKOS.topConceptOf, fields))
         add_all(g, s, (BIOKG.inChain, enum_iri("chain", f.domain)), *((BIOKG.ipcPattern, Literal(p)) for p in f.ipc))
+    specialties = _scheme(g, "specialties", "专科", "clinical specialties")
+    for sp in SPECIALTIES:
+        s = _concept(g, node_iri(sp.id), specialties, sp.zh, sp.en, sp.aliases)
+        add_all(g, s, *((SKOS.related, node_iri(f)) for f in sp.fields))
     segments = _scheme(g, "segments", "产业链环节", "industry-chain segments")
     for seg in SEGMENTS:
         s = _concept(g, node_iri(seg.id), segments, seg.zh, seg.en, seg.aliases)

@@ -12,10 +12,13 @@ from ontology.identifiers import (
     check_ipc,
     check_patent_number,
     check_registration,
+    check_stock_code,
+    check_street_code,
     check_uscc,
 )
 from ontology.model import EdgeKind, Enumeration, EnumValue, NodeKind, Prop, Schema
 from ontology.segments import SEGMENT_BY_ID
+from ontology.specialties import SPECIALTY_BY_ID
 
 
 def _enum(name: str, zh: str, en: str, *values: tuple) -> Enumeration:
@@ -89,6 +92,9 @@ ENUMS: dict[str, Enumeration] = {
               ("joint_project", "联合项目", "joint project", "合作项目"),
               ("supply", "供应", "supply", "供货"),
               ("license", "许可转让", "license", "专利许可", "转让", "许可")),
+        _enum("ranking_list", "排行榜", "ranking list",
+              ("reputation", "专科声誉排行榜", "specialty reputation", "specialty_reputation", "声誉", "专科排行榜"),
+              ("comprehensive", "专科综合排行榜", "comprehensive", "综合排行榜", "综合")),
         _enum("record_type", "记录类型", "record type",
               ("tracking", "跟踪服务", "tracking", "跟踪"), ("visit", "走访", "visit", "调研走访"),
               ("consultation", "咨询", "consultation", "咨询服务"), ("training", "培训", "training", "政策培训")),
@@ -104,6 +110,7 @@ def _p(name: str, type_: str, zh: str, en: str, **kw) -> Prop:
 
 
 ALIASES = _p("aliases", "str_list", "别名", "aliases")
+PROVINCE = _p("province", "str", "省份", "province")
 _FIELD_ID = _p("field", "str", "领域", "field", fmt="field_id")
 
 NODE_KINDS: dict[str, NodeKind] = {
@@ -112,8 +119,13 @@ NODE_KINDS: dict[str, NodeKind] = {
         NodeKind("District", "区", "District", (
             _p("code", "str", "区划代码", "division code", fmt="division_code", required_when=("type", "district")),
             _p("type", "enum", "类型", "type", enum="district_type", required=True),
+            PROVINCE,
             ALIASES,
         ), "A district (6-digit division code) or a special area such as 临港新片区.", ("schema:AdministrativeArea",)),
+        NodeKind("Subdistrict", "乡镇街道", "Subdistrict", (
+            _p("code", "str", "区划代码", "division code", fmt="street_code", required=True),
+            ALIASES,
+        ), "A street (街道) or town (镇、乡) of a district (9-digit division code).", ("schema:AdministrativeArea",)),
         NodeKind("Park", "园区", "Park", (
             _p("address", "str", "地址", "address"),
             _p("lat", "float", "纬度", "latitude", minimum=-90, maximum=90),
@@ -125,6 +137,9 @@ NODE_KINDS: dict[str, NodeKind] = {
             _p("scale", "enum", "规模", "scale", enum="enterprise_scale"),
             _p("credit", "enum", "信用等级", "credit rating", enum="credit_rating"),
             _p("listed", "bool", "是否上市", "listed"),
+            _p("stock_codes", "str_list", "股票代码", "stock codes", fmt="stock_code"),
+            _p("industry", "str", "所属行业", "industry class"),
+            PROVINCE,
             ALIASES,
         ), "A company (registrant, MAH, supplier, service provider).", ("schema:Organization", "org:FormalOrganization")),
         NodeKind("Institution", "机构", "Institution", (
@@ -135,6 +150,8 @@ NODE_KINDS: dict[str, NodeKind] = {
             _p("specialties", "str_list", "重点专科", "specialties"),
             _p("lat", "float", "纬度", "latitude", minimum=-90, maximum=90),
             _p("lon", "float", "经度", "longitude", minimum=-180, maximum=180),
+            PROVINCE,
+            _p("city", "str", "城市", "city"),
             ALIASES,
         ), "A university, research institute, hospital, agency, association or testing lab.",
             ("schema:Organization", "org:FormalOrganization")),
@@ -178,6 +195,8 @@ NODE_KINDS: dict[str, NodeKind] = {
             _p("order", "int", "顺序", "order", required=True),
             ALIASES,
         ), "An industry-chain segment.", ("skos:Concept",)),
+        NodeKind("Specialty", "专科", "Specialty", (ALIASES,),
+                 "A clinical specialty (the departments of hospital rankings).", ("skos:Concept",)),
     )
 }
 
@@ -187,11 +206,13 @@ SITES = ("Park", "Institution")
 EDGE_KINDS: dict[str, EdgeKind] = {
     e.name: e
     for e in (
-        EdgeKind("IN_DISTRICT", "所在区", "in district", ("Park", "Enterprise", "Institution"), ("District",),
+        EdgeKind("IN_DISTRICT", "所在区", "in district", ("Park", "Enterprise", "Institution", "Subdistrict"),
+                 ("District",),
                  rdf_super=("schema:containedInPlace",)),
         EdgeKind("LOCATED_IN", "位于园区", "located in park", ORGS, ("Park",)),
         EdgeKind("OWNS", "持有", "owns (registrant / MAH)", ORGS, ("Product",)),
-        EdgeKind("IN_FIELD", "属于领域", "in field", ("Park", "Enterprise", "Institution", "Product"), ("Field",)),
+        EdgeKind("IN_FIELD", "属于领域", "in field", ("Park", "Enterprise", "Institution", "Product", "Specialty"),
+                 ("Field",)),
         EdgeKind("APPLIED_BY", "申请人", "applied by", ("Patent",), ORGS),
         EdgeKind("CLASSIFIED_AS", "IPC归类", "classified as", ("Patent",), ("Field",)),
         EdgeKind("PROVIDES", "提供", "provides", ORGS, ("Segment",), (_FIELD_ID,), key=("field",)),
@@ -203,7 +224,16 @@ EDGE_KINDS: dict[str, EdgeKind] = {
         ), key=("type", "date"), symmetric=True),
         EdgeKind("TRIAL_SITE", "临床试验机构", "trial site", ("Product",), ("Institution",), (
             _p("date", "date", "日期", "date"),
+            _p("trials", "str_list", "试验登记号", "trial registration numbers"),
         ), key=("date",)),
+        EdgeKind("RANKED", "专科排名", "ranked in specialty", ("Institution",), ("Specialty",), (
+            _p("list", "enum", "排行榜", "ranking list", enum="ranking_list", required=True),
+            _p("year", "int", "年度", "year", required=True),
+            _p("rank", "int", "名次", "rank"),
+            _p("nominated", "bool", "提名", "nominated"),
+            _p("score", "float", "得分", "score"),
+            _p("sci", "float", "科研学术得分", "research score"),
+        ), key=("list", "year")),
         EdgeKind("SERVES", "服务区", "serves district", ("Station",), ("District",)),
         EdgeKind("PART_OF", "隶属", "part of", ("ServicePoint", "Station"), ("Station",)),
         EdgeKind("SITED_AT", "驻点", "sited at", ("Station", "ServicePoint"), SITES, rdf_super=("org:hasSite",)),
@@ -232,10 +262,12 @@ FORMATS = {
     "division_code": check_division_code,
     "patent_no": check_patent_number,
     "field_id": _check_field_id,
+    "stock_code": check_stock_code,
+    "street_code": check_street_code,
 }
 
 SCHEMA = Schema(nodes=NODE_KINDS, edges=EDGE_KINDS, enums=ENUMS, formats=FORMATS)
 
 # Node kinds whose nodes come from the ontology itself, not from data files.
-ONTOLOGY_KINDS = ("Field", "Segment")
-assert set(SEGMENT_BY_ID).isdisjoint(FIELD_BY_ID)
+ONTOLOGY_KINDS = ("Field", "Segment", "Specialty")
+assert set(SEGMENT_BY_ID).isdisjoint(FIELD_BY_ID) and set(SPECIALTY_BY_ID).isdisjoint(FIELD_BY_ID)

@@ -44,6 +44,8 @@ FORMAT_PATTERNS = {
         rf"|[{_PROVINCES}][\u4e00-\u9fff]{{0,3}}械备\d{{8}}号?"
     ),
     "patent_no": r"CN\d{7,9}[ABCUSY]\d?|[A-Z]{2}\d{5,12}[A-Z]\d?|(CN|ZL)?\d{12}\.[\dX]",
+    "street_code": r"[1-9]\d{8}",
+    "stock_code": r"\d{6}\.(SH|SZ|BJ)|\d{4,5}\.HK|[A-Z0-9]{1,6}\.(O|N|A|SG|T|L)",
 }
 FORMAT_VALUES = {"field_id": tuple(FIELD_BY_ID)}  # formats that are a closed list of ids
 

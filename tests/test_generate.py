@@ -142,8 +142,11 @@ def test_same_seed_same_rows_other_seed_other_rows():
     assert a["enterprises"] != c["enterprises"] and a["patents"] != c["patents"]
 
 
+NOT_GENERATED = ("subdistricts", "rankings")  # real-data tables (mappings load them)
+
+
 def test_files_are_the_interchange_files_in_order(region):
-    assert list(region) == [f.name for f in FILES]
+    assert list(region) == [f.name for f in FILES if f.name not in NOT_GENERATED]
     for name, rows in region.items():
         cols = [c.name for c in FILE_BY_NAME[name].columns]
         assert all(list(r) == cols for r in rows), name
@@ -218,7 +221,7 @@ def test_every_enum_cell_is_a_code(region):
             if decl.enum is None:
                 continue
             codes = set(ENUMS[decl.enum].codes)
-            for r in region[spec.name]:
+            for r in region.get(spec.name, ()):
                 cells = r[c.name].split(";") if decl.type == "enum_list" else [r[c.name]]
                 assert all(v in codes for v in cells if v), (spec.name, c.name, r[c.name])
     assert {r["direction"] for r in region["capabilities"]} == {"provides", "needs"}

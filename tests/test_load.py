@@ -171,9 +171,9 @@ def test_chinese_headers_file_names_and_unknown_columns(store):
     report = load_tables(store, tables(files))
     assert [n.node.id for n in store.neighbours("park:x", edge_kinds=["IN_FIELD"])] == ["field:gene_therapy"]
     assert sorted(str(w) for w in report.warnings) == [
-        "readme.csv: warning: not an interchange table (expected one of districts, parks, enterprises, institutions, "
-        "products, patents, stations, service_points, key_projects, capabilities, collaborations, trials, "
-        "service_records); ignored",
+        "readme.csv: warning: not an interchange table (expected one of districts, subdistricts, parks, enterprises, "
+        "institutions, products, patents, stations, service_points, key_projects, capabilities, collaborations, "
+        "trials, rankings, service_records); ignored",
         "园区.csv:1:5: warning: column '备用列' is not part of parks; ignored",
     ]
 

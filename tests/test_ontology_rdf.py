@@ -19,6 +19,8 @@ from ontology.identifiers import (
     check_ipc,
     check_patent_number,
     check_registration,
+    check_stock_code,
+    check_street_code,
     check_uscc,
     normalise_ipc,
     uscc_check_char,
@@ -136,7 +138,8 @@ def test_object_property_alignment_domain_and_range(owl):
     # a service point is an org:Site, not a sub-organisation, so PART_OF is not aligned with ORG
     assert (BIOKG.partOf, RDFS.subPropertyOf, ORG.subOrganizationOf) not in owl
     assert (BIOKG.inDistrict, RDFS.range, BIOKG.District) in owl
-    assert _union(owl, owl.value(BIOKG.inDistrict, RDFS.domain)) == {BIOKG.Park, BIOKG.Enterprise, BIOKG.Institution}
+    assert _union(owl, owl.value(BIOKG.inDistrict, RDFS.domain)) == {BIOKG.Park, BIOKG.Enterprise, BIOKG.Institution,
+                                                                      BIOKG.Subdistrict}
     assert (BIOKG.appliedBy, RDFS.domain, BIOKG.Patent) in owl
     assert _union(owl, owl.value(BIOKG.appliedBy, RDFS.range)) == {BIOKG.Enterprise, BIOKG.Institution}
     assert (BIOKG.collaborates, RDF.type, OWL.SymmetricProperty) in owl
@@ -146,7 +149,7 @@ def test_object_property_alignment_domain_and_range(owl):
 def test_qualified_relations_for_edges_with_properties(owl):
     relations = set(owl.subjects(RDFS.subClassOf, BIOKG.QualifiedRelation))
     assert relations == {BIOKG.ProvidesRelation, BIOKG.NeedsRelation, BIOKG.CollaboratesRelation,
-                         BIOKG.TrialSiteRelation, BIOKG.TracksRelation}
+                         BIOKG.TrialSiteRelation, BIOKG.TracksRelation, BIOKG.RankedRelation}
     assert (BIOKG.qualifiedTracks, RDFS.domain, BIOKG.Station) in owl
     assert (BIOKG.qualifiedTracks, RDFS.range, BIOKG.TracksRelation) in owl
     assert (BIOKG.id, RDFS.domain, BIOKG.TracksRelation) in owl  # only service records have an id
@@ -254,6 +257,10 @@ _CANDIDATES = {
     "patent_no": (check_patent_number, st.one_of(
         st.from_regex(identifiers._PUBLICATION, fullmatch=True),
         st.from_regex(identifiers._CN_APPLICATION, fullmatch=True))),
+    "street_code": (check_street_code, st.text(st.sampled_from(_DIGITS), min_size=8, max_size=10)),
+    "stock_code": (check_stock_code, st.one_of(
+        st.from_regex(identifiers._STOCK, fullmatch=True),
+        st.text(st.sampled_from(_DIGITS + ".SHZKBO"), min_size=6, max_size=10))),
 }
 
 
@@ -276,7 +283,8 @@ def test_every_value_the_checker_accepts_matches_the_shacl_pattern(fmt):
 
 @pytest.mark.parametrize("fmt, bad", [
     ("uscc", "91310112MA1FL1MMI2"), ("division_code", "031011"), ("ipc", "A61K 39/395"),
-    ("registration_no", "国械注准2021307012"), ("patent_no", "CN-115123456"),
+    ("registration_no", "国械注准2021307012"), ("patent_no", "CN-115123456"), ("street_code", "31011200"),
+    ("stock_code", "688180"), ("stock_code", "688180.HK"),
 ])
 def test_shacl_patterns_reject_malformed_values(fmt, bad):
     assert not re.search(anchored(FORMAT_PATTERNS[fmt]), bad)

@@ -16,6 +16,7 @@ from loaders.demo_region import demo_tables
 from loaders.export import csv_bytes, export_tables
 from loaders.generate import generate_region, write_region
 from loaders.load import load_paths, load_tables
+from ontology import ONTOLOGY_KINDS
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -104,7 +105,7 @@ def test_get_kinds_and_neighbours_agree_on_every_node(pair):
 def _queries(store) -> list[str]:
     """Substrings of real names: whole names, prefixes, infixes, one and two characters."""
     rng = random.Random(9)
-    names = sorted(n.name for n in store.nodes() if n.kind not in ("Field", "Segment"))
+    names = sorted(n.name for n in store.nodes() if n.kind not in ONTOLOGY_KINDS)
     out = ["上海", "生物", "医院", "（演示）", "(演示)", "区", "张江", "中山", "A", "药"]
     for name in rng.sample(names, 40):
         i = rng.randrange(len(name))
