@@ -21,10 +21,12 @@ def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def copy_store(source: Store, target: Store, chunk: int = CHUNK,
                progress: Callable[[int, int], None] | None = None) -> WriteResult:
-    """Write every node, then every edge, of ``source`` into ``target`` (one bulk batch: all or nothing).
+    """Write every node, then every edge, then the crosswalk records of ``source`` into ``target``
+    (one bulk batch: all or nothing).
 
-    Records keep their provenance; records already in ``target`` with the same content are left
-    alone, so copying twice changes nothing.  Nothing in ``target`` is deleted.
+    Records keep their provenance (and their loads' metadata); records already in ``target`` with
+    the same content are left alone, so copying twice changes nothing.  Nothing in ``target`` is
+    deleted.
     """
     counts = source.counts()
     total, done = sum(counts.nodes.values()) + sum(counts.edges.values()), 0
@@ -37,4 +39,5 @@ def copy_store(source: Store, target: Store, chunk: int = CHUNK,
                 done += len(part)
                 if progress:
                     progress(done, total)
+        target.write_xrefs(source.xrefs())
     return result

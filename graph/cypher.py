@@ -7,7 +7,9 @@ Values always travel as ``$parameters``.  Labels and relationship types are spli
 In the database a node is ``(:Biokg:<Kind> {id, name, <props>, _load, _source, _row, _h, _search,
 _nlen})`` and an edge ``-[:<KIND> {<props>, _sk, _h, _load, _source, _row}]->``; ``_sk`` is the edge's
 identity (``src NUL dst NUL key``), which also sorts like ``(src, dst, key)``.  Loads are
-``(:BiokgLoad {id, loaded_at, seq})``.
+``(:BiokgLoad {id, loaded_at, seq, meta})``, entity resolution's crosswalk records
+``(:BiokgXref {sk, source, key, node, kind, name, rule, score, status, candidates, filled, aliases,
+_load, _source, _row})`` with ``sk`` = ``source NUL key``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ontology import EDGE_KINDS, NODE_KINDS, InvalidInput
 
 BASE = "Biokg"  # every biokg node carries it: one id constraint and one search index for all kinds
 LOAD = "BiokgLoad"
+XREF = "BiokgXref"
 SEP = "\x00"
 
 Query = tuple[str, dict[str, Any]]
@@ -73,6 +76,9 @@ def schema_statements() -> list[tuple[str, str]]:
         ("biokg_load_id", f"CREATE CONSTRAINT biokg_load_id IF NOT EXISTS FOR (n:{LOAD}) REQUIRE n.id IS UNIQUE"),
         ("biokg_search", f"CREATE TEXT INDEX biokg_search IF NOT EXISTS FOR (n:{BASE}) ON (n._search)"),
         ("biokg_load", f"CREATE INDEX biokg_load IF NOT EXISTS FOR (n:{BASE}) ON (n._load)"),
+        ("biokg_xref_sk", f"CREATE CONSTRAINT biokg_xref_sk IF NOT EXISTS FOR (x:{XREF}) REQUIRE x.sk IS UNIQUE"),
+        ("biokg_xref_node", f"CREATE INDEX biokg_xref_node IF NOT EXISTS FOR (x:{XREF}) ON (x.node)"),
+        ("biokg_xref_load", f"CREATE INDEX biokg_xref_load IF NOT EXISTS FOR (x:{XREF}) ON (x._load)"),
     ]
     for kind in sorted(NODE_KINDS):
         name = f"biokg_{kind.lower()}_id"
@@ -145,11 +151,11 @@ def nodes_of(ids: Sequence[str]) -> Query:
     return f"UNWIND $ids AS id MATCH (n:{BASE} {{id: id}}) RETURN properties(n) AS p", {"ids": list(ids)}
 
 
-def register_load(load_id: str, loaded_at: str) -> Query:
+def register_load(load_id: str, loaded_at: str, meta: str | None = None) -> Query:
     """The load's record, numbered in order of first appearance (kept when it exists)."""
     return (f"OPTIONAL MATCH (x:{LOAD}) WITH coalesce(max(x.seq), 0) + 1 AS next "
-            f"MERGE (l:{LOAD} {{id: $id}}) ON CREATE SET l.loaded_at = $at, l.seq = next "
-            "RETURN l.loaded_at AS at"), {"id": load_id, "at": loaded_at}
+            f"MERGE (l:{LOAD} {{id: $id}}) ON CREATE SET l.loaded_at = $at, l.seq = next, l.meta = $meta "
+            "RETURN l.loaded_at AS at"), {"id": load_id, "at": loaded_at, "meta": meta}
 
 
 def load_exists(load_id: str) -> Query:
@@ -166,6 +172,10 @@ def delete_load_nodes(load_id: str, limit: int) -> Query:
 def delete_load_edges(load_id: str) -> Query:
     """The load's edges between nodes of other loads (few: a scan over all edges)."""
     return "MATCH ()-[r]->() WHERE r._load = $id DELETE r RETURN count(r) AS edges", {"id": load_id}
+
+
+def delete_load_xrefs(load_id: str) -> Query:
+    return f"MATCH (x:{XREF} {{_load: $id}}) DELETE x RETURN count(x) AS xrefs", {"id": load_id}
 
 
 def delete_load_record(load_id: str) -> Query:
@@ -188,7 +198,23 @@ def get_node(node_id: str) -> Query:
 
 
 def loads() -> Query:
-    return f"MATCH (l:{LOAD}) RETURN l.id AS id, l.loaded_at AS at ORDER BY l.seq", {}
+    return f"MATCH (l:{LOAD}) RETURN l.id AS id, l.loaded_at AS at, l.meta AS meta ORDER BY l.seq", {}
+
+
+def write_xrefs(rows: list[dict[str, Any]]) -> Query:
+    """Upsert crosswalk records (``rows`` are their whole property maps, ``sk`` included)."""
+    return f"UNWIND $rows AS row MERGE (x:{XREF} {{sk: row.sk}}) SET x = row", {"rows": rows}
+
+
+def delete_xrefs(sks: Sequence[str]) -> Query:
+    return f"UNWIND $sks AS sk MATCH (x:{XREF} {{sk: sk}}) DELETE x", {"sks": list(sks)}
+
+
+def xrefs(source: str | None, node: str | None) -> Query:
+    """Crosswalk records of a source and/or at a node, in (source, key) order."""
+    where = " AND ".join(c for c, v in (("x.source = $source", source), ("x.node = $node", node)) if v is not None)
+    return (f"MATCH (x:{XREF}) {'WHERE ' + where if where else ''} RETURN properties(x) AS p "
+            "ORDER BY x.source, x.key"), {"source": source, "node": node}
 
 
 def load_sizes() -> list[Query]:

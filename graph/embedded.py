@@ -25,6 +25,7 @@ from graph.interface import DIRECTIONS
 from graph.model import (
     Counts,
     Edge,
+    LoadMeta,
     LoadRecord,
     Neighbour,
     Node,
@@ -33,12 +34,13 @@ from graph.model import (
     SearchHit,
     Subgraph,
     WriteResult,
+    Xref,
     last_wins,
 )
 from graph.names_index import drop_names, index_names, search_names
 from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
 from graph.text import normalise
-from graph.validate import check_edge, check_node, clean_props
+from graph.validate import check_edge, check_node, check_xref, clean_props
 from ontology import ONTOLOGY_KINDS, InvalidInput, NotFound, SchemaError, StoreUnavailable
 from ontology.model import a
 
@@ -73,6 +75,17 @@ class EmbeddedStore:
         row = self._conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
         if row is None:
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (fmt.FORMAT,))
+        elif row[0] in fmt.UPGRADES:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                if self._conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()[0] == row[0]:
+                    for statement in fmt.UPGRADES[row[0]]:
+                        self._conn.execute(statement)
+                    self._conn.execute("UPDATE meta SET value=? WHERE key='format'", (fmt.FORMAT,))
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
         elif row[0] != fmt.FORMAT:
             raise StoreUnavailable(f"{self.path} has store format {row[0]!r}; this biokg reads {fmt.FORMAT!r} "
                                    "(export it with the biokg that wrote it and load the CSV files here, "
@@ -85,8 +98,9 @@ class EmbeddedStore:
         """(Re)build the mirror and the look-up tables from the file (and this connection's own
         uncommitted writes)."""
         conn = self._conn
-        self._loads = {idx: (lid, at) for idx, lid, at in conn.execute("SELECT idx, load_id, loaded_at FROM loads")}
-        self._load_idx = {lid: idx for idx, (lid, _) in self._loads.items()}
+        self._loads = {idx: (lid, at, LoadMeta.from_json(meta))
+                       for idx, lid, at, meta in conn.execute("SELECT idx, load_id, loaded_at, meta FROM loads")}
+        self._load_idx = {lid: idx for idx, (lid, _, _) in self._loads.items()}
         self._sources = dict(conn.execute("SELECT idx, path FROM sources"))
         self._source_idx = {p: idx for idx, p in self._sources.items()}
         mirror = fmt.read_mirror(conn)
@@ -139,18 +153,22 @@ class EmbeddedStore:
 
     def _provenance(self, p: int) -> Provenance:
         _, load, source, row = fmt.unpack(p)
-        load_id, loaded_at = self._loads[load]
-        return Provenance(self._sources[source], row, load_id, loaded_at)
+        return self._provenance_of(load, source, row)
+
+    def _provenance_of(self, load: int, source: int, row: int | None) -> Provenance:
+        load_id, loaded_at, meta = self._loads[load]
+        return Provenance(self._sources[source], row, load_id, loaded_at, meta)
 
     def _register(self, prov: Provenance | None) -> tuple[int, int, int | None]:
         prov = prov or Provenance("api", None, "api", fmt.now_iso())
         load = self._load_idx.get(prov.load_id)
         if load is None:
+            meta = prov.meta.to_json() if prov.meta else None
             load = self._conn.execute(
-                "INSERT INTO loads (load_id, loaded_at) VALUES (?, ?)", (prov.load_id, prov.loaded_at)
+                "INSERT INTO loads (load_id, loaded_at, meta) VALUES (?, ?, ?)", (prov.load_id, prov.loaded_at, meta)
             ).lastrowid
             self._load_idx[prov.load_id] = load
-            self._loads[load] = (prov.load_id, prov.loaded_at)
+            self._loads[load] = (prov.load_id, prov.loaded_at, prov.meta)
         source = self._source_idx.get(prov.source)
         if source is None:
             source = self._conn.execute("INSERT INTO sources (path) VALUES (?)", (prov.source,)).lastrowid
@@ -441,6 +459,7 @@ class EmbeddedStore:
             self._delete_edge_rows(own_edges)
             self._drop_edges(own_edges)
             n_nodes, n_edges = self._delete_nodes(nodes)
+            self._conn.execute("DELETE FROM xrefs WHERE load=?", (idx,))
             self._conn.execute("DELETE FROM loads WHERE idx=?", (idx,))
             del self._loads[idx], self._load_idx[load_id]
             nx._clear_cache(g)
@@ -582,6 +601,30 @@ class EmbeddedStore:
             nodes = Counter(fmt.load_of(p) for _, p in self.nx.nodes(data="_p"))
             edges = Counter(fmt.load_of(p) for _, _, p in self.nx.edges(data="_p"))
             return [
-                LoadRecord(lid, at, nodes[idx], edges[idx])
-                for idx, (lid, at) in sorted(self._loads.items())
+                LoadRecord(lid, at, nodes[idx], edges[idx], meta)
+                for idx, (lid, at, meta) in sorted(self._loads.items())
             ]
+
+    # ----------------------------------------------------------------- the crosswalk
+
+    def xrefs(self, source: str | None = None, node: str | None = None) -> list[Xref]:
+        where, args = [], []
+        for column, value in (("source", source), ("node", node)):
+            if value is not None:
+                where.append(f"{column}=?")
+                args.append(value)
+        sql = "SELECT * FROM xrefs" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY source, key"
+        with self._lock:
+            self._refresh()
+            return [fmt.xref_of(row, self._provenance_of) for row in self._conn.execute(sql, args)]
+
+    def write_xrefs(self, xrefs: Iterable[Xref] = (), delete: Iterable[tuple[str, str]] = ()) -> None:
+        with self._lock, self.batch():
+            register = self._registrar()
+            rows = []
+            for x in xrefs:
+                check_xref(x)
+                load, source, row = register(x.provenance)
+                rows.append(fmt.xref_row(x, load, source, row))
+            self._conn.executemany("DELETE FROM xrefs WHERE source=? AND key=?", list(delete))
+            self._conn.executemany(f"INSERT OR REPLACE INTO xrefs VALUES ({', '.join('?' * 12)})", rows)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
-from graph.model import Counts, Edge, LoadRecord, Neighbour, Node, Replace, SearchHit, Subgraph, WriteResult
+from graph.model import Counts, Edge, LoadRecord, Neighbour, Node, Replace, SearchHit, Subgraph, WriteResult, Xref
 
 DIRECTIONS = ("out", "in", "both")
 
@@ -66,7 +66,13 @@ class Store(Protocol):
         """The loads that wrote what is in the store, oldest first."""
 
     def delete_load(self, load_id: str) -> WriteResult:
-        """Remove every node and edge last written by one load, and edges left dangling."""
+        """Remove every node, edge and crosswalk record last written by one load, and edges left dangling."""
+
+    def xrefs(self, source: str | None = None, node: str | None = None) -> list[Xref]:
+        """Entity-resolution records (of one source, and/or pointing at one node), in (source, key) order."""
+
+    def write_xrefs(self, xrefs: Iterable[Xref] = (), delete: Iterable[tuple[str, str]] = ()) -> None:
+        """Upsert crosswalk records by (source, key) and delete the (source, key) pairs in ``delete``."""
 
     def batch(self, bulk: bool = False) -> AbstractContextManager[None]:
         """Group writes into one transaction: all of them land, or none.

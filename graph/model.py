@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,13 +18,46 @@ def now_iso() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class LoadMeta:
+    """What a load was, kept once per load: for a load through a mapping, the dataset, the mapping's
+    name and version, the mapping file, the input files and the parameters it was given."""
+
+    dataset: str | None = None
+    mapping: str | None = None
+    version: str | None = None
+    mapping_file: str | None = None
+    inputs: tuple[str, ...] = ()
+    params: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> str:
+        """Compact JSON (the stores keep this text with the load's record).
+
+        >>> LoadMeta("d", "m", "1").to_json()
+        '{"dataset":"d","mapping":"m","version":"1"}'
+        """
+        data = {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) not in (None, ())}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> LoadMeta | None:
+        if not text:
+            return None
+        data = json.loads(text)
+        data["inputs"] = tuple(data.get("inputs", ()))
+        data["params"] = tuple(tuple(p) for p in data.get("params", ()))
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
 class Provenance:
-    """Where a node or edge came from: the file (or ``ontology``/``api``), its row, and the load."""
+    """Where a node or edge came from: the file (or ``ontology``/``api``), its row, and the load
+    (with what the load was, when it went through a mapping)."""
 
     source: str
     row: int | None
     load_id: str
     loaded_at: str  # ISO 8601 timestamp of the load
+    meta: LoadMeta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,3 +209,42 @@ class LoadRecord:
     loaded_at: str
     nodes: int
     edges: int
+    meta: LoadMeta | None = None
+
+
+XREF_STATUSES = ("new", "merged", "ambiguous", "rejected")
+
+
+@dataclass(frozen=True)
+class Xref:
+    """Entity resolution's crosswalk: one record of a source (``key``, its id in the mapping) and the
+    node it became.
+
+    ``status``: ``new`` (it made its own node), ``merged`` (into another node, by ``rule`` with
+    ``score``), ``ambiguous`` (several ``candidates`` matched, so it kept a node of its own) or
+    ``rejected`` (a merge that was undone: it keeps its own node and never merges into
+    ``candidates``).  ``filled`` and ``aliases`` are what it added to a node it was merged into, so
+    that an unload or an undo can take them back.
+    """
+
+    source: str
+    key: str
+    node: str
+    kind: str
+    name: str
+    rule: str
+    score: float = 1.0
+    status: str = "new"
+    candidates: tuple[str, ...] = ()
+    filled: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    provenance: Provenance | None = None
+
+    @property
+    def id(self) -> str:
+        """A short stable handle for the command line (``biokg resolve --undo ID``)."""
+        return xref_id(self.source, self.key)
+
+
+def xref_id(source: str, key: str) -> str:
+    return hashlib.blake2b(f"{source}\0{key}".encode(), digest_size=5).hexdigest()

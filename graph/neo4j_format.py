@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from graph.cypher import SEP
-from graph.model import Edge, Node, Provenance
+from graph.model import Edge, LoadMeta, Node, Provenance, Xref
 from graph.text import normalise
 
 NODE_INTERNAL = frozenset({"id", "name", "_load", "_source", "_row", "_h", "_search", "_nlen"})
@@ -59,19 +59,33 @@ def edge_props(props: dict[str, Any], sk: str, digest: str, prov: Provenance) ->
     return out
 
 
-LoadedAt = Callable[[str], str]
+LoadInfo = Callable[[str], tuple[str, LoadMeta | None]]  # load id -> (loaded_at, meta)
 
 
-def provenance_of(p: Mapping[str, Any], loaded_at: LoadedAt) -> Provenance:
+def provenance_of(p: Mapping[str, Any], load_info: LoadInfo) -> Provenance:
     load = p["_load"]
-    return Provenance(p["_source"], p.get("_row"), load, loaded_at(load))
+    return Provenance(p["_source"], p.get("_row"), load, *load_info(load))
 
 
-def node_of(p: Mapping[str, Any], kind: str, loaded_at: LoadedAt) -> Node:
+def node_of(p: Mapping[str, Any], kind: str, load_info: LoadInfo) -> Node:
     props = {k: v for k, v in p.items() if k not in NODE_INTERNAL}
-    return Node(p["id"], kind, p["name"], props, provenance_of(p, loaded_at))
+    return Node(p["id"], kind, p["name"], props, provenance_of(p, load_info))
 
 
-def edge_of(kind: str, src: str, dst: str, p: Mapping[str, Any], loaded_at: LoadedAt) -> Edge:
+def edge_of(kind: str, src: str, dst: str, p: Mapping[str, Any], load_info: LoadInfo) -> Edge:
     props = {k: v for k, v in p.items() if k not in EDGE_INTERNAL}
-    return Edge(kind, src, dst, props, provenance_of(p, loaded_at))
+    return Edge(kind, src, dst, props, provenance_of(p, load_info))
+
+
+def xref_props(x: Xref, prov: Provenance) -> dict[str, Any]:
+    out = {"sk": f"{x.source}{SEP}{x.key}", "source": x.source, "key": x.key, "node": x.node, "kind": x.kind,
+           "name": x.name, "rule": x.rule, "score": float(x.score), "status": x.status,
+           "candidates": list(x.candidates), "filled": list(x.filled), "aliases": list(x.aliases)}
+    _provenance_props(prov, out)
+    return out
+
+
+def xref_of(p: Mapping[str, Any], load_info: LoadInfo) -> Xref:
+    return Xref(p["source"], p["key"], p["node"], p["kind"], p["name"], p["rule"], p["score"], p["status"],
+                tuple(p.get("candidates") or ()), tuple(p.get("filled") or ()), tuple(p.get("aliases") or ()),
+                provenance_of(p, load_info))

@@ -27,6 +27,7 @@ from graph.interface import DIRECTIONS
 from graph.model import (
     Counts,
     Edge,
+    LoadMeta,
     LoadRecord,
     Neighbour,
     Node,
@@ -35,6 +36,7 @@ from graph.model import (
     SearchHit,
     Subgraph,
     WriteResult,
+    Xref,
     last_wins,
     now_iso,
 )
@@ -42,7 +44,7 @@ from graph.neo4j_journal import Journal
 from graph.neo4j_write import Plan, Write
 from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
 from graph.text import normalise
-from graph.validate import clean_props
+from graph.validate import check_xref, clean_props
 from ontology import EDGE_KINDS, ONTOLOGY_KINDS, BiokgError, InvalidInput, NotFound, SchemaError, StoreUnavailable
 
 T = TypeVar("T")
@@ -66,7 +68,7 @@ class Neo4jStore:
         self._journal: Journal | None = None
         self._senders: ThreadPoolExecutor | None = None
         self._inflight: list[tuple[Future, Plan]] = []  # bulk writes being sent, oldest first
-        self._loaded_at: dict[str, str] = {}
+        self._load_info: dict[str, tuple[str, LoadMeta | None]] = {}  # load id -> (loaded_at, meta)
         try:
             # notifications off: the server warns about property keys not yet in a fresh database
             self._driver = GraphDatabase.driver(uri, auth=(user, password) if password is not None else None,
@@ -181,12 +183,13 @@ class Neo4jStore:
 
     # ----------------------------------------------------------------- provenance
 
-    def _at(self, load_id: str) -> str:
-        at = self._loaded_at.get(load_id)
-        if at is None:
-            self._loaded_at.update((r["id"], r["at"]) for r in self._read(lambda tx: run(tx, q.loads())))
-            at = self._loaded_at.get(load_id, "")
-        return at
+    def _at(self, load_id: str) -> tuple[str, LoadMeta | None]:
+        info = self._load_info.get(load_id)
+        if info is None:
+            self._load_info.update((r["id"], (r["at"], LoadMeta.from_json(r["meta"])))
+                                   for r in self._read(lambda tx: run(tx, q.loads())))
+            info = self._load_info.get(load_id, ("", None))
+        return info
 
     def _node(self, p: dict[str, Any], kind: str) -> Node:
         return fmt.node_of(p, kind, self._at)
@@ -233,7 +236,7 @@ class Neo4jStore:
         except BaseException as failure:
             self._drain(quietly=True)
             self._journal = None
-            self._loaded_at.clear()
+            self._load_info.clear()
             try:
                 journal.undo(lambda query: self._write_tx(lambda tx: tx.run(*query).consume()))
             except BiokgError as exc:
@@ -315,8 +318,9 @@ class Neo4jStore:
                 if done["nodes"] < DELETE_CHUNK:
                     break
             edges += self._write_tx(lambda tx: run(tx, q.delete_load_edges(load_id))[0])["edges"]
+            self._write_tx(lambda tx: run(tx, q.delete_load_xrefs(load_id)))
             self._write_tx(lambda tx: run(tx, q.delete_load_record(load_id)))
-            self._loaded_at.pop(load_id, None)
+            self._load_info.pop(load_id, None)
             return WriteResult(nodes_deleted=nodes, edges_deleted=edges)
 
     # ----------------------------------------------------------------- reads
@@ -453,4 +457,36 @@ class Neo4jStore:
         records, (node_sizes, edge_sizes) = self._read(work)
         nodes = {r["load"]: r["c"] for r in node_sizes}
         edges = {r["load"]: r["c"] for r in edge_sizes}
-        return [LoadRecord(r["id"], r["at"], nodes.get(r["id"], 0), edges.get(r["id"], 0)) for r in records]
+        return [LoadRecord(r["id"], r["at"], nodes.get(r["id"], 0), edges.get(r["id"], 0),
+                           LoadMeta.from_json(r["meta"])) for r in records]
+
+    # ----------------------------------------------------------------- the crosswalk
+
+    def xrefs(self, source: str | None = None, node: str | None = None) -> list[Xref]:
+        rows = self._read(lambda tx: run(tx, q.xrefs(source, node)))
+        return [fmt.xref_of(r["p"], self._at) for r in rows]
+
+    def write_xrefs(self, xrefs: Iterable[Xref] = (), delete: Iterable[tuple[str, str]] = ()) -> None:
+        """Crosswalk records go in one transaction of their own (in a bulk batch, after the writes in
+        flight: a load writes them last, so a failure before them is undone by the journal)."""
+        default = Provenance("api", None, "api", now_iso())
+        rows, loads = [], {}
+        for x in xrefs:
+            check_xref(x)
+            prov = x.provenance or default
+            loads.setdefault(prov.load_id, (prov.loaded_at, prov.meta.to_json() if prov.meta else None))
+            rows.append(fmt.xref_props(x, prov))
+        gone = [f"{source}{q.SEP}{key}" for source, key in delete]
+
+        def work(tx: Any) -> None:
+            for load_id, (at, meta) in loads.items():
+                run(tx, q.register_load(load_id, at, meta))
+            for chunk in chunks(gone):
+                tx.run(*q.delete_xrefs(chunk)).consume()
+            for chunk in chunks(rows):
+                tx.run(*q.write_xrefs(list(chunk))).consume()
+
+        with self._lock:
+            if self._inflight:
+                self._drain()
+            self._write_tx(work)

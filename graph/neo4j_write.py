@@ -37,7 +37,7 @@ class Plan:
 
     result: WriteResult
     entries: JournalEntries
-    loads: dict[str, str]
+    loads: dict[str, tuple[str, str | None]]  # load id -> (loaded_at, meta as JSON)
     creates: dict[str, list[dict[str, Any]]]
     updates: list[dict[str, Any]]
     edge_creates: dict[str, list[dict[str, Any]]]
@@ -55,8 +55,8 @@ class Plan:
     def apply(self, tx: Any) -> None:
         """Send the changes (idempotent as a transaction: the driver may run it again)."""
         # loads are numbered in order of first appearance: register them in the order met
-        for load_id, at in self.loads.items():
-            run(tx, q.register_load(load_id, at))
+        for load_id, (at, meta) in self.loads.items():
+            run(tx, q.register_load(load_id, at, meta))
         for kind, rows in self.creates.items():
             for chunk in chunks(rows):
                 tx.run(*q.create_nodes(kind, list(chunk))).consume()
@@ -85,7 +85,7 @@ class Write:
 
     def __init__(self, read: Reader, default: Provenance, journal: Journal | None):
         self.read, self.default, self.journal = read, default, journal
-        self.loads: dict[str, str] = {}  # load id -> loaded_at, of the records this write changes
+        self.loads: dict[str, tuple[str, str | None]] = {}  # of the records this write changes
 
     # ------------------------------------------------------------------ look-ups
 
@@ -196,7 +196,8 @@ class Write:
 
     def _provenance(self, prov: Provenance | None) -> Provenance:
         prov = prov or self.default
-        self.loads.setdefault(prov.load_id, prov.loaded_at)
+        if prov.load_id not in self.loads:
+            self.loads[prov.load_id] = (prov.loaded_at, prov.meta.to_json() if prov.meta else None)
         return prov
 
     def _classify_edges(self, keyed_edges: list[tuple[Edge, str]]) -> tuple[dict, dict, set, int]:

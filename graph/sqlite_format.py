@@ -18,16 +18,22 @@ from typing import Any
 import networkx as nx
 
 from graph.memory import no_cyclic_gc
-from graph.model import KEY_OF, edge_key, now_iso  # noqa: F401  (KEY_OF, now_iso re-exported)
+from graph.model import KEY_OF, Provenance, Xref, edge_key, now_iso  # noqa: F401  (KEY_OF, now_iso re-exported)
 from graph.validate import RESERVED
 from ontology import EDGE_KINDS, NODE_KINDS
 
-FORMAT = "biokg-embedded-3"
+FORMAT = "biokg-embedded-4"
+# Older formats this one reads after an in-place upgrade: format -> statements.
+UPGRADES = {
+    "biokg-embedded-3": ("ALTER TABLE loads ADD COLUMN meta TEXT",),
+}
 NAMES_PER_NODE = 1024  # the name and up to 1023 aliases are searchable
 
 DDL = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS loads (idx INTEGER PRIMARY KEY, load_id TEXT UNIQUE NOT NULL, loaded_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS loads (
+    idx INTEGER PRIMARY KEY, load_id TEXT UNIQUE NOT NULL, loaded_at TEXT NOT NULL, meta TEXT
+);
 CREATE TABLE IF NOT EXISTS sources (idx INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL);
 CREATE TABLE IF NOT EXISTS nodes (
     rid INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, props TEXT NOT NULL,
@@ -37,6 +43,13 @@ CREATE TABLE IF NOT EXISTS edges (
     rid INTEGER PRIMARY KEY, src TEXT NOT NULL, kind TEXT NOT NULL, dst TEXT NOT NULL, key TEXT NOT NULL,
     props TEXT NOT NULL, load INTEGER NOT NULL, source INTEGER NOT NULL, row INTEGER
 );
+-- Entity resolution's crosswalk: a source record (source, key) and the node it became.
+CREATE TABLE IF NOT EXISTS xrefs (
+    source TEXT NOT NULL, key TEXT NOT NULL, node TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    rule TEXT NOT NULL, score REAL NOT NULL, status TEXT NOT NULL, data TEXT NOT NULL,
+    load INTEGER NOT NULL, file INTEGER NOT NULL, row INTEGER, PRIMARY KEY (source, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS xrefs_node ON xrefs (node);
 -- Names and aliases in search form; rowid = node rid * {NAMES_PER_NODE} + position (0 = the name).
 CREATE VIRTUAL TABLE IF NOT EXISTS names USING fts5(norm, text UNINDEXED, tokenize='trigram');
 """
@@ -201,3 +214,19 @@ def read_mirror(conn: sqlite3.Connection) -> Mirror:
     next_node = (conn.execute("SELECT max(rid) FROM nodes").fetchone()[0] or 0) + 1
     next_edge = (conn.execute("SELECT max(rid) FROM edges").fetchone()[0] or 0) + 1
     return Mirror(g, canon, strings, node_counts, edge_counts, next_node, next_edge)
+
+
+# ----------------------------------------------------------------------------- the crosswalk
+
+
+def xref_row(x: Xref, load: int, source: int, row: int | None) -> tuple:
+    data = {k: list(v) for k, v in (("candidates", x.candidates), ("filled", x.filled), ("aliases", x.aliases)) if v}
+    return (x.source, x.key, x.node, x.kind, x.name, x.rule, x.score, x.status, _ENCODE(data), load, source, row)
+
+
+def xref_of(row: tuple, provenance: Any) -> Xref:
+    """An ``xrefs`` row back as a record; ``provenance(load, source, row)`` builds its provenance."""
+    src, key, node, kind, name, rule, score, status, data, load, file, line = row
+    extra = _DECODE(data)
+    return Xref(src, key, node, kind, name, rule, score, status, tuple(extra.get("candidates", ())),
+                tuple(extra.get("filled", ())), tuple(extra.get("aliases", ())), provenance(load, file, line))

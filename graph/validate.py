@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graph.model import Edge, Node
+from graph.model import XREF_STATUSES, Edge, Node, Xref
 from ontology import SCHEMA, SchemaError
 from ontology.model import Checker, EdgeKind, NodeKind, a
 from ontology.rules import NODE_RULES
@@ -121,3 +121,16 @@ def _endpoint_error(edge: Edge, kind: EdgeKind, src_kind: str | None, dst_kind: 
         if actual not in allowed:
             raise SchemaError(f"{what}: {end} {node_id!r} is {a(actual)}, must be {' or '.join(allowed)}")
     raise SchemaError(f"{what}: a node cannot {kind.en} itself")
+
+
+def check_xref(x: Xref) -> None:
+    """Raise SchemaError when a crosswalk record is malformed."""
+    what = f"crosswalk record {x.source!r}/{x.key!r}"
+    if not all(isinstance(v, str) and v for v in (x.source, x.key, x.node, x.kind, x.rule)):
+        raise SchemaError(f"{what}: source, key, node, kind and rule must be non-empty text")
+    if x.status not in XREF_STATUSES:
+        raise SchemaError(f"{what}: status {x.status!r} is not one of {', '.join(XREF_STATUSES)}")
+    if x.kind not in SCHEMA.nodes:
+        raise SchemaError(f"{what}: unknown node kind {x.kind!r}")
+    if isinstance(x.score, bool) or not isinstance(x.score, (int, float)) or not 0 <= x.score <= 1:
+        raise SchemaError(f"{what}: score must be a number from 0 to 1, got {x.score!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import P, edge, node, small_region, uscc
 
-from graph.model import Provenance, Replace
+from graph.model import LoadMeta, Provenance, Replace, Xref
 from ontology import ONTOLOGY_KINDS, InvalidInput, NotFound, SchemaError
 
 
@@ -245,3 +245,79 @@ def test_a_record_given_twice_in_one_write_is_one_record(store):
     assert store.get("park:d").name == "二号" and store.get("park:d").props == {"lat": 31.0}
     assert store.counts().nodes["Park"] == 1 and len(store.neighbours("park:d", edge_kinds=["IN_FIELD"])) == 1
     assert [h.node.id for h in store.search("一号")] == []
+
+
+# --- what loads were, and the entity-resolution crosswalk ---------------------------------------
+
+META = LoadMeta("cn-listed-companies", "cn-listed-companies", "2", "loaders/mappings/cn-listed-companies.toml",
+                ("/data/tushare_stock_basic.csv",), (("province", "上海"),))
+
+
+def test_load_meta_travels_with_provenance_and_the_load(store):
+    prov = Provenance("tushare_stock_basic.csv", 12, "L-map", "2026-03-01T00:00:00+00:00", META)
+    store.write([node("stock:688180.SH", "Enterprise", "君实生物", prov, stock_codes=["688180.SH"])],
+                [edge("PROVIDES", "stock:688180.SH", "segment:drug.manufacturing", prov)])
+    assert store.get("stock:688180.SH").provenance == prov
+    (out,) = store.neighbours("stock:688180.SH")
+    assert out.edge.provenance.meta == META
+    assert [(r.load_id, r.meta) for r in store.loads()][1:] == [("L-map", META)]
+    assert LoadMeta.from_json(META.to_json()) == META and LoadMeta.from_json(None) is None
+
+
+def _xref(key: str, node_id: str, prov: Provenance, **kw) -> Xref:
+    return Xref(kw.pop("source", "fudan"), key, node_id, "Institution", kw.pop("name", key), kw.pop("rule", "new"),
+                provenance=prov, **kw)
+
+
+def test_crosswalk_records_round_trip_filter_and_delete(region):
+    later = Provenance("rank.csv", 7, "L-2", "2026-02-01T00:00:00+00:00", META)
+    a = _xref("hospital:示例医院", "inst:h", P, rule="name", status="merged", score=1.0, aliases=("示例",),
+              filled=("province",))
+    b = _xref("hospital:另一医院", "hospital:另一医院", later, status="ambiguous", score=0.93,
+              candidates=("inst:h", "inst:x"))
+    c = _xref("org:澜启", "ent:a", later, source="cde", rule="short_name", status="merged", score=0.95)
+    region.write_xrefs([a, b, c])
+    assert region.xrefs() == [c, b, a]  # (source, key) order
+    assert region.xrefs(source="fudan") == [b, a]
+    assert region.xrefs(node="inst:h") == [a] and region.xrefs(source="cde", node="inst:h") == []
+    moved = Xref(**{**a.__dict__, "node": "inst:x", "rule": "manual", "score": 1.0})
+    region.write_xrefs([moved], delete=[("cde", "org:澜启")])
+    assert region.xrefs() == [b, moved]
+    assert a.id == moved.id and len(a.id) == 10 and a.id != b.id
+
+
+def test_bad_crosswalk_records_are_refused(store):
+    with pytest.raises(SchemaError, match="status 'maybe'"):
+        store.write_xrefs([_xref("k", "n", P, status="maybe")])
+    with pytest.raises(SchemaError, match="score must be a number from 0 to 1"):
+        store.write_xrefs([_xref("k", "n", P, score=1.5)])
+    assert store.xrefs() == []
+
+
+def test_unloading_a_load_drops_its_crosswalk_records(region):
+    later = Provenance("rank.csv", 7, "L-2", "2026-02-01T00:00:00+00:00")
+    region.write([node("inst:x", "Institution", "X 医院", later, type="hospital")])
+    region.write_xrefs([_xref("k1", "inst:h", P, status="merged", rule="name"), _xref("k2", "inst:x", later)])
+    region.delete_load("L-2")
+    assert [x.key for x in region.xrefs()] == ["k1"]
+
+
+def test_crosswalk_records_written_in_a_failed_batch_are_gone(store):
+    with pytest.raises(RuntimeError), store.batch():
+        store.write_xrefs([_xref("k1", "inst:h", P)])
+        raise RuntimeError("abort")
+    assert store.xrefs() == []
+
+
+def test_copy_carries_crosswalk_records_and_load_metadata(store, tmp_path):
+    from graph import EmbeddedStore
+    from graph.copy import copy_store
+
+    prov = Provenance("rank.csv", 7, "L-map", "2026-02-01T00:00:00+00:00", META)
+    with EmbeddedStore(tmp_path / "from.sqlite") as source:
+        source.write([node("inst:h", "Institution", "示例医院", prov, type="hospital")])
+        source.write_xrefs([_xref("hospital:示例医院", "inst:h", prov, status="merged", rule="name")])
+        copy_store(source, store)
+        assert store.xrefs() == source.xrefs() and store.get("inst:h").provenance.meta == META
+        again = copy_store(source, store)
+    assert again.changed == 0 and len(store.xrefs()) == 1
