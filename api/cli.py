@@ -2,92 +2,34 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api import output
-from api.settings import Settings
-from graph import Store, open_store
-from loaders.demo_region import ensure_demo
-from ontology import BiokgError, InvalidInput, LoadError
+from api.cli_common import JSON, STORE, emit, err, errors_reported, open_configured, open_spec, out, settings_of
+from api.cli_mapping import SET, load_with_mapping, mapping_app, resolve
+from ontology import InvalidInput
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="biokg: a knowledge graph of a regional biomedical ecosystem.")
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-
-STORE = typer.Option(None, "--store", help="A store file path, or a Neo4j URI (bolt://, neo4j://, neo4j+s://; "
-                                            "credentials from BIOKG_NEO4J_USER/PASSWORD). Default: BIOKG_STORE, "
-                                            "else BIOKG_NEO4J_URI, else the demo store under the user data folder.")
-JSON = typer.Option(False, "--json", help="Machine-readable output with stable keys.")
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    if ctx.obj is None:
-        ctx.obj = Settings()
-    return ctx.obj
-
-
-def open_spec(settings: Settings, spec: str) -> Store:
-    return open_store(spec, user=settings.neo4j_user, password=settings.neo4j_password,
-                      database=settings.neo4j_database)
-
-
-def open_configured(settings: Settings, store: str | None, ctx: typer.Context | None = None) -> Store:
-    """The store named on the command line or in settings; else the default one, with the demo region.
-    With ``ctx``, the store is closed when the command ends."""
-    spec = store or settings.store or settings.neo4j_uri
-    if spec:
-        opened = open_spec(settings, spec)
-    else:
-        opened = open_store(settings.default_store)
-        if ensure_demo(opened) is not None:
-            err.print(f"loaded the demo region into {settings.default_store}")
-    if ctx is not None:
-        ctx.call_on_close(opened.close)
-    return opened
-
-
-@contextmanager
-def _errors(as_json: bool) -> Iterator[None]:
-    """Report a BiokgError as one line per problem (or JSON) and exit non-zero."""
-    try:
-        yield
-    except BiokgError as exc:
-        problems = exc.problems if isinstance(exc, LoadError) else []
-        if as_json:
-            _emit({"error": {"code": exc.code, "message": str(exc).splitlines()[-1],
-                             "problems": [output.problem_json(p) for p in problems]}})
-        else:
-            lines = [str(p) for p in problems if p.severity == "error"] if problems else []
-            for line in lines or [str(exc)]:
-                err.print(line, markup=False)
-            if problems:
-                err.print(exc.summary, markup=False)  # type: ignore[attr-defined]
-        raise typer.Exit(2 if isinstance(exc, (InvalidInput, LoadError)) else 1) from None
-
-
-def _emit(data: object) -> None:
-    """Machine output: plain JSON on stdout (UTF-8, not escaped), past rich's formatting."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 @app.callback()
 def _main(ctx: typer.Context) -> None:
-    _settings(ctx)
+    settings_of(ctx)
 
 
 @app.command()
 def load(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(..., help="CSV/TSV/XLSX files or folders in the interchange format."),
+    paths: list[Path] = typer.Argument(..., help="CSV/TSV/XLSX files or folders in the interchange format "
+                                                 "(with --mapping: the files or folders the mapping reads)."),
+    mapping: str | None = typer.Option(None, "--mapping", help="A mapping file (.toml), or the name of a shipped "
+                                                               "mapping (`biokg mapping list`), for foreign files."),
+    sets: list[str] | None = SET,
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Write the valid rows, report the rest."),
     store: str | None = STORE,
     as_json: bool = JSON,
@@ -95,15 +37,20 @@ def load(
     """Validate files and load them; nothing is written when any row is invalid."""
     from loaders.load import load_paths
 
-    with _errors(as_json):
-        db = open_configured(_settings(ctx), store, ctx)
+    with errors_reported(as_json):
+        db = open_configured(settings_of(ctx), store, ctx)
+        if mapping is not None:
+            load_with_mapping(db, mapping, paths, sets, skip_invalid, as_json)
+            return
+        if sets:
+            raise InvalidInput("--set gives parameters of a mapping; use it with --mapping")
         with Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
             task = bar.add_task("load", total=None)
             report = load_paths(db, paths, skip_invalid=skip_invalid,
                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
         if as_json:
-            _emit(output.report_json(report))
+            emit(output.report_json(report))
         else:
             output.print_report(out, report)
 
@@ -111,10 +58,10 @@ def load(
 @app.command()
 def stats(ctx: typer.Context, store: str | None = STORE, as_json: bool = JSON) -> None:
     """Count nodes and edges per kind."""
-    with _errors(as_json):
-        counts = open_configured(_settings(ctx), store, ctx).counts()
+    with errors_reported(as_json):
+        counts = open_configured(settings_of(ctx), store, ctx).counts()
         if as_json:
-            _emit(output.counts_json(counts))
+            emit(output.counts_json(counts))
         else:
             output.print_counts(out, counts)
 
@@ -125,18 +72,20 @@ def show(ctx: typer.Context, node_id: str = typer.Argument(..., metavar="ID"), s
     """Show one node, its edges, and where each came from."""
     from ontology import NotFound
 
-    with _errors(as_json):
-        db = open_configured(_settings(ctx), store, ctx)
+    with errors_reported(as_json):
+        db = open_configured(settings_of(ctx), store, ctx)
         node = db.get(node_id)
         if node is None:
             hint = db.search(node_id, limit=3)
             extra = f"; did you mean {', '.join(h.node.id for h in hint)}?" if hint else ""
             raise NotFound(f"no node {node_id!r}{extra}")
         neighbours = db.neighbours(node_id)
+        xrefs = db.xrefs(node=node_id)
         if as_json:
-            _emit({**output.node_json(node), "edges": [output.neighbour_json(n) for n in neighbours]})
+            emit({**output.node_json(node), "edges": [output.neighbour_json(n) for n in neighbours],
+                  "source_records": [output.xref_json(x) for x in xrefs]})
         else:
-            output.print_node(out, node, neighbours)
+            output.print_node(out, node, neighbours, xrefs)
 
 
 @app.command()
@@ -145,12 +94,12 @@ def search(ctx: typer.Context, text: str, kind: list[str] | None = typer.Option(
     """Find nodes by name or alias (exact > prefix > substring; width and brackets folded)."""
     from ontology import SCHEMA
 
-    with _errors(as_json):
+    with errors_reported(as_json):
         for k in kind or ():
             SCHEMA.node_kind(k)
-        hits = open_configured(_settings(ctx), store, ctx).search(text, kinds=kind or None, limit=limit)
+        hits = open_configured(settings_of(ctx), store, ctx).search(text, kinds=kind or None, limit=limit)
         if as_json:
-            _emit({"query": text, "hits": [output.hit_json(h) for h in hits]})
+            emit({"query": text, "hits": [output.hit_json(h) for h in hits]})
         else:
             output.print_hits(out, hits)
 
@@ -163,10 +112,10 @@ def export(ctx: typer.Context, out_path: Path = typer.Argument(..., metavar="OUT
            fmt: str = typer.Option(..., "--format", help=" | ".join(EXPORT_FORMATS)),
            store: str | None = STORE) -> None:
     """Export the store: csv (a folder in the interchange format), ttl, nt, jsonld or graphml (a file)."""
-    with _errors(False):
+    with errors_reported(False):
         if fmt not in EXPORT_FORMATS:
             raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-        db = open_configured(_settings(ctx), store, ctx)
+        db = open_configured(settings_of(ctx), store, ctx)
         if fmt == "csv":
             from loaders.export import write_csv_folder
 
@@ -190,11 +139,11 @@ def export(ctx: typer.Context, out_path: Path = typer.Argument(..., metavar="OUT
 def ontology(fmt: str = typer.Option("ttl", "--format", help="ttl | json"),
              part: str = typer.Option("all", "--part", help="all | owl | shapes (for ttl)")) -> None:
     """Print the ontology: OWL and SHACL as Turtle, or the declarations as JSON."""
-    with _errors(fmt == "json"):
+    with errors_reported(fmt == "json"):
         if fmt == "json":
             from ontology.describe import describe
 
-            _emit(describe())
+            emit(describe())
             return
         if fmt != "ttl":
             raise InvalidInput(f"unknown format {fmt!r}; use ttl or json")
@@ -213,7 +162,7 @@ def generate(out_dir: Path = typer.Argument(..., metavar="OUT_DIR"),
     """Write a synthetic region in the interchange format (deterministic for a seed)."""
     from loaders.generate import generate_region, write_region
 
-    with _errors(False):
+    with errors_reported(False):
         paths = write_region(generate_region(enterprises, seed=seed), out_dir)
         err.print(f"wrote {len(paths)} file(s) to {out_dir}")
 
@@ -221,29 +170,34 @@ def generate(out_dir: Path = typer.Argument(..., metavar="OUT_DIR"),
 @app.command()
 def loads(ctx: typer.Context, store: str | None = STORE, as_json: bool = JSON) -> None:
     """List the loads whose records are in the store."""
-    with _errors(as_json):
-        records = open_configured(_settings(ctx), store, ctx).loads()
+    with errors_reported(as_json):
+        records = open_configured(settings_of(ctx), store, ctx).loads()
         if as_json:
-            _emit([{"load_id": r.load_id, "loaded_at": r.loaded_at, "nodes": r.nodes, "edges": r.edges}
-                   for r in records])
+            emit([{"load_id": r.load_id, "loaded_at": r.loaded_at, "nodes": r.nodes, "edges": r.edges,
+                   "dataset": r.meta.dataset if r.meta else None, "mapping": r.meta.mapping if r.meta else None,
+                   "mapping_version": r.meta.version if r.meta else None} for r in records])
         else:
             for r in records:
-                out.print(f"{r.load_id}  {r.loaded_at}  nodes {r.nodes:,}  edges {r.edges:,}")
+                via = f"  mapping {r.meta.mapping} v{r.meta.version}" if r.meta else ""
+                out.print(f"{r.load_id}  {r.loaded_at}  nodes {r.nodes:,}  edges {r.edges:,}{via}")
 
 
 @app.command()
 def unload(ctx: typer.Context, load_id: str, store: str | None = STORE) -> None:
-    """Delete everything one load wrote (and edges left dangling)."""
-    with _errors(False):
-        result = open_configured(_settings(ctx), store, ctx).delete_load(load_id)
+    """Delete everything one load last wrote (and edges left dangling); what its merges added to the
+    nodes of other loads is taken back."""
+    from loaders.mapping.undo import unload as unload_load
+
+    with errors_reported(False):
+        result = unload_load(open_configured(settings_of(ctx), store, ctx), load_id)
         out.print(f"deleted {result.nodes_deleted:,} nodes and {result.edges_deleted:,} edges")
 
 
 @app.command()
 def init(ctx: typer.Context, store: str | None = STORE) -> None:
     """Prepare a store: on Neo4j, create the constraints and indexes the ontology calls for."""
-    with _errors(False):
-        db = open_configured(_settings(ctx), store, ctx)  # opening creates what is missing
+    with errors_reported(False):
+        db = open_configured(settings_of(ctx), store, ctx)  # opening creates what is missing
         made = db.init()
         out.print(f"{db.path}: ready" + (f" (created {', '.join(made)})" if made else ""))
 
@@ -258,8 +212,8 @@ def copy(
     """Copy every node and edge, with its provenance, from one store into another (e.g. into Neo4j)."""
     from graph.copy import copy_store
 
-    settings = _settings(ctx)
-    with _errors(as_json):
+    settings = settings_of(ctx)
+    with errors_reported(as_json):
         if source == target:
             raise InvalidInput("--from and --to name the same store")
         src, dst = open_spec(settings, source), open_spec(settings, target)
@@ -270,7 +224,7 @@ def copy(
             task = bar.add_task("copy", total=None)
             result = copy_store(src, dst, progress=lambda done, total: bar.update(task, completed=done, total=total))
         if as_json:
-            _emit(output.result_json(result))
+            emit(output.result_json(result))
         else:
             out.print(f"copied into {target}: {result.nodes_created:,} nodes and {result.edges_created:,} edges "
                       f"created, {result.nodes_updated + result.edges_updated:,} updated, "
@@ -285,10 +239,14 @@ def serve(ctx: typer.Context, host: str | None = typer.Option(None), port: int |
 
     from api.app import create_app
 
-    settings = _settings(ctx)
-    with _errors(False):
+    settings = settings_of(ctx)
+    with errors_reported(False):
         db = open_configured(settings, store)
     uvicorn.run(create_app(db), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+app.command()(resolve)
+app.add_typer(mapping_app, name="mapping")
 
 
 def main() -> None:

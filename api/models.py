@@ -12,6 +12,9 @@ class ProvenanceOut(BaseModel):
     row: int | None
     load_id: str
     loaded_at: str
+    dataset: str | None = None  # loads through a mapping: the dataset, mapping and its version
+    mapping: str | None = None
+    mapping_version: str | None = None
 
 
 class NodeOut(BaseModel):

@@ -9,13 +9,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from graph.model import Counts, Neighbour, Node, Provenance, SearchHit, WriteResult
+from graph.model import Counts, Neighbour, Node, Provenance, SearchHit, WriteResult, Xref
 from loaders.load import LoadReport
+from loaders.mapping.apply import MappingReport
 from ontology import EDGE_KINDS, NODE_KINDS, Problem
 
 
 def provenance_json(p: Provenance | None) -> dict[str, Any] | None:
-    return None if p is None else {"source": p.source, "row": p.row, "load_id": p.load_id, "loaded_at": p.loaded_at}
+    if p is None:
+        return None
+    meta = p.meta
+    return {"source": p.source, "row": p.row, "load_id": p.load_id, "loaded_at": p.loaded_at,
+            "dataset": meta.dataset if meta else None, "mapping": meta.mapping if meta else None,
+            "mapping_version": meta.version if meta else None}
 
 
 def node_json(node: Node) -> dict[str, Any]:
@@ -82,14 +88,19 @@ def _prov_text(p: Provenance | None) -> str:
     if p is None:
         return ""
     row = f":{p.row}" if p.row is not None else ""
-    return f"{p.source}{row} (load {p.load_id}, {p.loaded_at})"
+    via = f", dataset {p.meta.dataset}, mapping {p.meta.mapping} v{p.meta.version}" if p.meta else ""
+    return f"{p.source}{row} (load {p.load_id}, {p.loaded_at}{via})"
 
 
-def print_node(console: Console, node: Node, neighbours: list[Neighbour]) -> None:
+def print_node(console: Console, node: Node, neighbours: list[Neighbour], xrefs: list[Xref] = ()) -> None:
     console.print(Text(f"{node.name}", style="bold"), Text(f"  {node.id}  {_label(node.kind)}"))
     for k, v in node.props.items():
         console.print(Text(f"  {k}: {v}"))
     console.print(Text(f"  provenance: {_prov_text(node.provenance)}", style="dim"))
+    for x in xrefs:
+        how = "made this node" if x.status != "merged" else f"merged by {x.rule} ({x.score:.2f})"
+        console.print(Text(f"  source record {x.id}: {x.source} {x.key!r} ({x.name}) {how}; "
+                           f"{_prov_text(x.provenance)}", style="dim"))
     if neighbours:
         table = Table(title="edges", title_justify="left")
         for col in ("edge", "", "other", "props", "provenance"):
@@ -122,3 +133,55 @@ def print_report(console: Console, r: LoadReport) -> None:
     )
     for p in (*r.warnings, *r.skipped):
         console.print(Text(str(p)), style="yellow" if p.severity == "warning" else "red")
+
+
+# --------------------------------------------------------------------------- mappings and resolution
+
+
+def xref_json(x: Xref) -> dict[str, Any]:
+    return {"id": x.id, "source": x.source, "key": x.key, "name": x.name, "kind": x.kind, "node": x.node,
+            "status": x.status, "rule": x.rule, "score": x.score, "candidates": list(x.candidates),
+            "filled": list(x.filled), "aliases": list(x.aliases), "provenance": provenance_json(x.provenance)}
+
+
+def mapping_report_json(r: MappingReport) -> dict[str, Any]:
+    return {
+        "load_id": r.load_id, "mapping": r.mapping, "version": r.version, "dataset": r.dataset,
+        "files": {k: list(v) for k, v in r.files.items()}, "rows": r.rows, "result": asdict(r.result),
+        "merged": [xref_json(x) for x in r.merged], "ambiguous": [xref_json(x) for x in r.ambiguous],
+        "disappeared": [xref_json(x) for x in r.disappeared],
+        "warnings": [problem_json(p) for p in r.warnings], "skipped": [problem_json(p) for p in r.skipped],
+    }
+
+
+def print_mapping_report(console: Console, r: MappingReport) -> None:
+    res = r.result
+    console.print(
+        f"load {r.load_id}: mapping {r.mapping} v{r.version} (dataset {r.dataset}): "
+        f"{sum(r.rows.values()):,} rows from {sum(len(v) for v in r.files.values())} file(s); "
+        f"nodes +{res.nodes_created} ~{res.nodes_updated} ={res.nodes_unchanged}; "
+        f"edges +{res.edges_created} ~{res.edges_updated} ={res.edges_unchanged}")
+    console.print(f"entity resolution: {len(r.merged)} record(s) merged into existing nodes, "
+                  f"{len(r.ambiguous)} ambiguous (kept apart); `biokg resolve --report` lists them")
+    for x in r.ambiguous:
+        console.print(Text(f"  ambiguous {x.id}: {x.name!r} matches {', '.join(x.candidates)}"), style="yellow")
+    if r.disappeared:
+        console.print(f"{len(r.disappeared)} record(s) of an earlier load of {r.mapping} are gone from the data "
+                      "(kept in the graph):", style="yellow")
+        for x in r.disappeared:
+            console.print(Text(f"  {x.key} ({x.name}) -> {x.node}"), style="yellow")
+    for p in (*r.warnings, *r.skipped):
+        console.print(Text(str(p)), style="yellow" if p.severity == "warning" else "red")
+
+
+def print_xrefs(console: Console, xrefs: list[Xref], names: dict[str, str]) -> None:
+    """One line per record: id, status, rule and score, the record, and where it went."""
+    for x in xrefs:
+        if x.status == "merged":
+            where = f"-> {x.node} {names.get(x.node, '')}"
+        elif x.candidates:
+            where = f"kept as {x.node}; " + ("not " if x.status == "rejected" else "") + "matching " + ", ".join(
+                f"{c} {names.get(c, '')}" for c in x.candidates)
+        else:
+            where = f"-> {x.node}"
+        console.print(Text(f"{x.id}  {x.status:<9} {x.rule:<18} {x.score:.2f}  {x.source} {x.key} ({x.name}) {where}"))

@@ -81,7 +81,8 @@ def read_csv(data: bytes | BinaryIO, source: str, name: str | None = None, delim
     return RawTable(name or Path(source).stem, source, header, rows, encoding)
 
 
-def _cell(value: object) -> str:
+def cell_text(value: object) -> str:
+    """The text of a spreadsheet cell (dates as ISO dates, whole floats without .0)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -110,7 +111,7 @@ def read_xlsx(data: bytes | BinaryIO, source: str) -> list[RawTable]:
             header: list[str] | None = None
             rows: list[tuple[int, list[str]]] = []
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = [_cell(v) for v in values]
+                cells = [cell_text(v) for v in values]
                 if header is None:
                     if any(c.strip() for c in cells):
                         header = [c.strip() for c in cells]

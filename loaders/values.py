@@ -106,7 +106,16 @@ _SCALARS: dict[str, Callable[[str], Any]] = {
 
 
 def cell_parser(prop: Prop, multi: bool) -> Callable[[str], Any]:
-    """A parser for one column filling ``prop``: type, enumeration and format checks included."""
+    """A parser for one column filling ``prop``: type, enumeration and format checks included;
+    list properties (and ``multi`` columns) split the cell on ; ； and 、."""
+    one = item_parser(prop)
+    if multi or prop.type.endswith("_list"):
+        return lambda raw: [one(part) for part in split_list(raw)]
+    return one
+
+
+def item_parser(prop: Prop) -> Callable[[str], Any]:
+    """A parser for one value of ``prop`` (one item of a list property)."""
     item = enum_parser(SCHEMA.enums[prop.enum]) if prop.enum else _SCALARS[prop.type.removesuffix("_list")]
     check = SCHEMA.formats.get(prop.fmt) if prop.fmt else None
     if prop.type == "float" and (prop.minimum is not None or prop.maximum is not None):
@@ -141,6 +150,4 @@ def cell_parser(prop: Prop, multi: bool) -> Callable[[str], Any]:
                 value = memo[raw] = checked(raw)
             return value
 
-    if multi or prop.type.endswith("_list"):
-        return lambda raw: [one(part) for part in split_list(raw)]
     return one

@@ -1,0 +1,292 @@
+"""Loading through a mapping: drafts -> identities -> merged records -> checks -> one write.
+
+Sources share nodes, so a record never overwrites what another source said.  Each source *owns*
+the properties of the nodes it created and those it filled in on nodes of others (the crosswalk
+records which): a reload updates what the source owns, fills what is missing, keeps other
+sources' values (a differing value is reported), and adds names as aliases.  Nothing is deleted:
+records of an earlier load that the source no longer gives are reported as having disappeared.
+All problems are found before anything is written; any error and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from graph.interface import Store
+from graph.model import Edge, LoadMeta, Node, Provenance, WriteResult, Xref, canonical, edge_key
+from graph.validate import check_edge, check_node
+from loaders.load import CHUNK, new_load_id
+from loaders.mapping.identify import EndResolver, Identities, current_nodes, identify
+from loaders.mapping.records import Drafts, NodeDraft, Reader, draft
+from loaders.mapping.spec import MappingSpec
+from ontology import FIELD_BY_ID, SEGMENT_BY_ID, SPECIALTY_BY_ID, LoadError, Location, Problem, SchemaError
+
+BULK_RECORDS = 10_000
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class MappingReport:
+    load_id: str
+    mapping: str
+    version: str
+    dataset: str
+    files: dict[str, tuple[str, ...]]  # source -> files read
+    rows: dict[str, int]  # source -> rows kept by its filter
+    result: WriteResult
+    xrefs: tuple[Xref, ...]  # every record of this load and the node it became
+    disappeared: tuple[Xref, ...]  # records of an earlier load of this mapping that are gone
+    warnings: tuple[Problem, ...]
+    skipped: tuple[Problem, ...]
+
+    @property
+    def merged(self) -> tuple[Xref, ...]:
+        return tuple(x for x in self.xrefs if x.status == "merged")
+
+    @property
+    def ambiguous(self) -> tuple[Xref, ...]:
+        return tuple(x for x in self.xrefs if x.status == "ambiguous")
+
+
+def load_mapping(store: Store, spec: MappingSpec, data: list[Path], *, skip_invalid: bool = False,
+                 load_id: str | None = None, now: datetime | None = None, read: Reader = Path.read_bytes,
+                 mapping_file: str | None = None, progress: Progress | None = None) -> MappingReport:
+    """Read ``data`` through ``spec`` and write the result to ``store``; LoadError (nothing written)
+    on any error unless ``skip_invalid``."""
+    now = now or datetime.now(UTC)
+    load_id = load_id or new_load_id(now)
+    drafts = draft(spec, data, read)
+    previous = {x.key: x for x in store.xrefs(source=spec.name)}
+    ids = identify(store, drafts, previous)
+    ends = EndResolver(store, drafts, ids)
+    inputs = tuple(dict.fromkeys(f for files in drafts.sources.values() for f in files))
+    meta = LoadMeta(spec.dataset, spec.name, spec.version, mapping_file, inputs, tuple(sorted(spec.params.items())))
+    loaded_at = now.isoformat(timespec="seconds")
+
+    def prov(at: Location) -> Provenance:
+        return Provenance(at.file, at.line or None, load_id, loaded_at, meta)
+
+    warnings: list[Problem] = []
+    merge = _Merger(store, spec.name, drafts, ids, previous, prov, warnings)
+    edges = _edges(drafts, ends, prov, warnings)
+    problems = [*drafts.problems, *ids.problems]
+    bad_nodes, bad_edges = _check(merge.nodes, edges, ends, store, merge.where, problems)
+    if any(p.severity == "error" for p in problems) and not skip_invalid:
+        raise LoadError(problems)
+    nodes = [n for n in merge.nodes.values() if n.id not in bad_nodes]
+    kept_edges = [e for i, (e, _) in enumerate(edges)
+                  if i not in bad_edges and e.src not in bad_nodes and e.dst not in bad_nodes]
+    xrefs = [x for x in merge.xrefs if x.node not in bad_nodes]
+    changed = [x for x in xrefs if _differs(x, previous.get(x.key))]
+    result = _write(store, nodes, kept_edges, changed, progress)
+    params = tuple(sorted(spec.params.items()))
+    gone = tuple(x for k, x in sorted(previous.items())
+                 if k not in drafts.nodes and (x.provenance is None or x.provenance.meta is None
+                                               or x.provenance.meta.params == params))
+    skipped = tuple(sorted(p for p in problems if p.severity == "error")) if skip_invalid else ()
+    return MappingReport(load_id, spec.name, spec.version, spec.dataset,
+                         {k: tuple(v) for k, v in drafts.sources.items()}, dict(drafts.rows), result,
+                         tuple(sorted(xrefs, key=lambda x: x.key)), gone,
+                         tuple(sorted([*warnings, *(p for p in problems if p.severity == "warning")])), skipped)
+
+
+def _differs(x: Xref, before: Xref | None) -> bool:
+    return before is None or replace(x, provenance=None) != replace(before, provenance=None)
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+class _Merger:
+    """Final node records and crosswalk records from the drafts and what the store holds."""
+
+    def __init__(self, store: Store, source: str, drafts: Drafts, ids: Identities, previous: dict[str, Xref],
+                 prov: Callable[[Location], Provenance], warnings: list[Problem]):
+        self.source, self.warnings, self.prov = source, warnings, prov
+        groups: dict[str, list[NodeDraft]] = defaultdict(list)
+        for key, found in ids.by_key.items():
+            groups[found.node].append(drafts.nodes[key])
+        present = store.kinds(groups)  # merged into a node the store holds, or made here
+        ids.existing.update(present)
+        current = current_nodes(store, present)
+        others: dict[str, set[str]] = defaultdict(set)
+        for x in store.xrefs() if current else ():
+            if x.source != source:
+                others[x.node] |= set(x.filled)
+        mine: dict[str, list[Xref]] = defaultdict(list)
+        for x in previous.values():
+            mine[x.node].append(x)
+        self.nodes: dict[str, Node] = {}
+        self.where: dict[str, Location] = {}
+        contributed: dict[str, tuple[set[str], set[str]]] = {}
+        for node_id, group in groups.items():
+            created = node_id not in current or any(
+                x.status != "merged" and x.node == node_id for x in mine.get(node_id, ()))
+            node, filled, aliases = self._node(node_id, group, current.get(node_id), created, others[node_id],
+                                               mine.get(node_id, []))
+            self.nodes[node_id] = node
+            self.where[node_id] = group[0].at
+            if not created:
+                contributed[node_id] = (filled, aliases)
+        self.xrefs = self._xrefs(drafts, ids, previous, contributed)
+
+    def _node(self, node_id: str, group: list[NodeDraft], current: Node | None, created: bool,
+              others_filled: set[str], mine: list[Xref]) -> tuple[Node, set[str], set[str]]:
+        said: dict = {}
+        names: list[str] = []
+        for d in group:
+            names += [d.name, *d.names]
+            for prop, value in d.props.items():
+                have = said.get(prop)
+                if have is None:
+                    said[prop] = value
+                elif isinstance(have, list):
+                    said[prop] = list(dict.fromkeys([*have, *value]))
+                elif have != value:
+                    self.warnings.append(Problem(d.at, f"{prop}: {value!r} differs from {have!r} given for the same "
+                                                       f"node at {group[0].at}; the first is kept", "warning"))
+        names += said.pop("aliases", [])
+        first = group[0]
+        if current is None:
+            aliases = [n for n in dict.fromkeys(names) if n != first.name]
+            props = {**said, **({"aliases": aliases} if aliases else {})}
+            return Node(node_id, first.kind, first.name, props, self.prov(first.at)), set(), set(aliases)
+        props = dict(current.props)
+        owned = (set(props) - others_filled - {"aliases"}) if created else set().union(*(x.filled for x in mine))
+        filled = set()
+        for prop, value in said.items():
+            have = props.get(prop)
+            if have is None or prop in owned:
+                props[prop] = value
+                filled.add(prop)  # the source's own value now (a value equal to another's stays theirs)
+            elif have == value:
+                pass
+            elif isinstance(have, list):
+                props[prop] = list(dict.fromkeys([*have, *value]))
+            else:
+                self.warnings.append(Problem(first.at, f"{prop}: {value!r} given here differs from {have!r} that "
+                                                       f"{node_id!r} already has; that value is kept", "warning"))
+        for prop in owned - set(said) - {"aliases"}:
+            props.pop(prop, None)  # the source no longer says it
+        name = current.name
+        if created and first.name != name:
+            names.append(name)  # renamed: the old name stays findable as an alias
+            name = first.name
+        before = list(props.get("aliases", ()))
+        aliases = [n for n in dict.fromkeys([*before, *names]) if n != name]
+        if aliases:
+            props["aliases"] = aliases
+        else:
+            props.pop("aliases", None)
+        same = name == current.name and props == dict(current.props)
+        prov = self.prov(first.at) if created and not same else current.provenance
+        return Node(node_id, current.kind, name, props, prov), filled, set(aliases) - set(before)
+
+    def _xrefs(self, drafts: Drafts, ids: Identities, previous: dict[str, Xref],
+               contributed: dict[str, tuple[set[str], set[str]]]) -> list[Xref]:
+        out = []
+        credited: set[str] = set()
+        for key, found in ids.by_key.items():
+            d = drafts.nodes[key]
+            before = previous.get(key)
+            decision = found.decision
+            if found.recorded is not None:
+                x = replace(found.recorded, name=d.name, provenance=self.prov(d.at))
+            elif decision.status == "ambiguous":
+                x = Xref(self.source, key, key, d.kind, d.name, decision.rule, decision.score, "ambiguous",
+                         decision.candidates, provenance=self.prov(d.at))
+            else:
+                x = Xref(self.source, key, found.node, d.kind, d.name, decision.rule, decision.score,
+                         decision.status, provenance=self.prov(d.at))
+            if x.status == "merged":
+                filled, aliases = contributed.get(found.node, (set(), set()))
+                if found.node not in credited:  # a node's contribution is credited to its first record
+                    credited.add(found.node)
+                    x = replace(x, filled=tuple(sorted(set(filled))),
+                                aliases=tuple(sorted(set(aliases) | set(before.aliases if before else ()))))
+                else:
+                    x = replace(x, filled=(), aliases=())
+            if before is not None and not _differs(x, before):
+                x = before  # unchanged: keeps its provenance
+            out.append(x)
+        return out
+
+
+# --------------------------------------------------------------------------- edges
+
+
+def _edges(drafts: Drafts, ends: EndResolver, prov: Callable[[Location], Provenance],
+           warnings: list[Problem]) -> list[tuple[Edge, Location]]:
+    found: dict[tuple, tuple[Edge, Location]] = {}
+    for e in drafts.edges:
+        src, dst = ends(e.src), ends(e.dst)
+        if src is None or dst is None:
+            continue
+        edge = canonical(Edge(e.kind, src, dst, e.props, prov(e.at)))
+        ident = (edge.kind, edge.src, edge.dst, edge_key(edge.kind, edge.props))
+        if ident not in found:
+            found[ident] = (edge, e.at)
+            continue
+        old, at = found[ident]
+        props = dict(old.props)
+        for prop, value in e.props.items():
+            have = props.get(prop)
+            if have is None:
+                props[prop] = value
+            elif isinstance(have, list):
+                props[prop] = list(dict.fromkeys([*have, *value]))
+            elif have != value:
+                warnings.append(Problem(e.at, f"{prop}: {value!r} differs from {have!r} given for the same "
+                                              f"{e.kind} edge at {at}; the first is kept", "warning"))
+        found[ident] = (replace(old, props=props), at)
+    return list(found.values())
+
+
+# --------------------------------------------------------------------------- checks and the write
+
+_TAXONOMY = {**{i: "Field" for i in FIELD_BY_ID}, **{i: "Segment" for i in SEGMENT_BY_ID},
+             **{i: "Specialty" for i in SPECIALTY_BY_ID}}
+
+
+def _check(nodes: dict[str, Node], edges: list[tuple[Edge, Location]], ends: EndResolver, store: Store,
+           where: dict[str, Location], problems: list[Problem]) -> tuple[set[str], set[int]]:
+    """Schema checks of the final records: the ids of the nodes and the positions of the edges that fail."""
+    bad: set[str] = set()
+    for node in nodes.values():
+        try:
+            check_node(node)
+        except SchemaError as exc:
+            problems.append(Problem(where[node.id], str(exc)))
+            bad.add(node.id)
+    kinds = {**_TAXONOMY, **ends.kinds, **{n.id: n.kind for n in nodes.values()}}
+    unknown = {x for e, _ in edges for x in (e.src, e.dst) if x not in kinds}
+    kinds.update(store.kinds(unknown))
+    bad_edges = set()
+    for i, (edge, at) in enumerate(edges):
+        try:
+            check_edge(edge, kinds.get)
+        except SchemaError as exc:
+            problems.append(Problem(at, str(exc)))
+            bad_edges.add(i)
+    return bad, bad_edges
+
+
+def _write(store: Store, nodes: list[Node], edges: list[Edge], xrefs: list[Xref],
+           progress: Progress | None) -> WriteResult:
+    total, done = len(nodes) + len(edges), 0
+    result = WriteResult()
+    with store.batch(bulk=total >= BULK_RECORDS):
+        for records, write in ((nodes, lambda c: store.write(nodes=c)), (edges, lambda c: store.write(edges=c))):
+            for i in range(0, len(records), CHUNK):
+                part = records[i:i + CHUNK]
+                result += write(part)
+                done += len(part)
+                if progress:
+                    progress(done, total)
+        if xrefs:
+            store.write_xrefs(xrefs)
+    return result

@@ -1,0 +1,198 @@
+"""Which node each draft of a mapping load becomes, and which node each edge end names.
+
+A draft keeps the node its source's crosswalk recorded for it; otherwise a key that is already a
+node's id is that node; otherwise, for organisations, entity resolution decides (merge into a
+clearly matching node, or keep a node of its own when several match or none does).  Edge ends are
+keys of this load, ids in the store, taxonomy labels (fields, segments, specialties), districts by
+name or division code, or — with ``match = "name"`` — organisation names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from graph.interface import Store
+from graph.model import Node, Xref
+from loaders.entity.index import Decision, EntityIndex
+from loaders.entity.match import Entity, Match
+from loaders.mapping.records import Drafts, NodeDraft, Ref
+from loaders.resolve import _AMBIGUOUS, TAXONOMY_LABELS, _label_index
+from ontology import Problem, fold
+from ontology.model import a
+
+ORG_KINDS = ("Enterprise", "Institution")
+
+
+def entity_of(node_id: str, kind: str, name: str, props: dict, more_names: Iterable[str] = ()) -> Entity:
+    names = tuple(dict.fromkeys([name, *more_names, *props.get("aliases", ())]))
+    return Entity(node_id, kind, names, props.get("type") if kind == "Institution" else None,
+                  props.get("province"), props.get("uscc"))
+
+
+@dataclass
+class Identified:
+    """The outcome for one draft."""
+
+    node: str
+    decision: Decision
+    recorded: Xref | None = None  # the crosswalk record it reused
+
+
+@dataclass
+class Identities:
+    by_key: dict[str, Identified] = field(default_factory=dict)
+    existing: dict[str, str] = field(default_factory=dict)  # id -> kind, of the store's nodes this load names
+    problems: list[Problem] = field(default_factory=list)
+    _index: EntityIndex | None = None
+
+    def node(self, key: str) -> str:
+        return self.by_key[key].node
+
+
+def _store_index(store: Store) -> EntityIndex:
+    index = EntityIndex()
+    for kind in ORG_KINDS:
+        for n in store.nodes(kind):
+            index.add(entity_of(n.id, n.kind, n.name, dict(n.props)))
+    return index
+
+
+def identify(store: Store, drafts: Drafts, previous: dict[str, Xref]) -> Identities:
+    """Decide the node of every draft (in the order the drafts were made)."""
+    out = Identities()
+    keys = list(drafts.nodes)
+    recorded_nodes = {x.node for x in previous.values()}
+    raw_refs = {r.raw for e in drafts.edges for r in (e.src, e.dst)}
+    out.existing = store.kinds(set(keys) | recorded_nodes | raw_refs)
+    for key in keys:
+        d = drafts.nodes[key]
+        prev = previous.get(key)
+        if prev is not None and prev.status == "rejected":  # an undone merge: its own node, for good
+            out.by_key[key] = Identified(key, Decision("new"), prev)
+            _remember(out, store, d, key, False)
+            continue
+        if prev is not None and out.existing.get(prev.node) == d.kind:
+            decision = Decision(prev.status, prev.node if prev.status == "merged" else None)
+            out.by_key[key] = Identified(prev.node, decision, prev)
+            _remember(out, store, d, prev.node, prev.status == "merged")
+            continue
+        kind = out.existing.get(key)
+        if kind is not None:
+            if kind != d.kind:
+                out.problems.append(Problem(d.at, f"id {key!r} already exists in the store as {a(kind)}, "
+                                                  f"not {a(d.kind)}"))
+                continue
+            out.by_key[key] = Identified(key, Decision("merged", key, Match(1.0, "id", (d.name, d.name))))
+            _remember(out, store, d, key, True)
+            continue
+        decision = Decision("new")
+        if d.rule.resolve:
+            decision = _index(out, store).resolve(entity_of(key, d.kind, d.name, d.props, d.names))
+        node = decision.node if decision.status == "merged" else key
+        out.by_key[key] = Identified(node, decision)  # type: ignore[arg-type]
+        _remember(out, store, d, node, decision.status == "merged")  # type: ignore[arg-type]
+    return out
+
+
+def _index(out: Identities, store: Store) -> EntityIndex:
+    if out._index is None:
+        out._index = _store_index(store)
+    return out._index
+
+
+def _remember(out: Identities, store: Store, d: NodeDraft, node: str, merged: bool) -> None:
+    """Later drafts resolve against this one too: as a new entity, or as more names of its node."""
+    if not d.rule.resolve:
+        return
+    index = _index(out, store)
+    if merged and node in index.entities:
+        index.alias(node, [d.name, *d.names, *d.props.get("aliases", ())])
+    elif not merged:
+        index.add(entity_of(node, d.kind, d.name, d.props, d.names))
+
+
+# --------------------------------------------------------------------------- edge ends
+
+
+class EndResolver:
+    """Turns edge-draft ends into node ids, reporting those it cannot."""
+
+    def __init__(self, store: Store, drafts: Drafts, ids: Identities):
+        self.store, self.drafts, self.ids = store, drafts, ids
+        self._districts: dict[str, str] | None = None
+        self.kinds = {**ids.existing, **{f.node: drafts.nodes[k].kind for k, f in ids.by_key.items()}}
+
+    def __call__(self, ref: Ref) -> str | None:
+        if ref.match == "key":
+            found = self.ids.by_key.get(ref.raw)
+            return found.node if found else None
+        if ref.match == "name":
+            return self._by_name(ref)
+        if ref.raw in self.ids.by_key:
+            kind = self.drafts.nodes[ref.raw].kind
+            if kind not in ref.kinds:
+                return self._fail(ref, f"{ref.raw!r} is {a(kind)}, expected {' or '.join(ref.kinds)}")
+            return self.ids.node(ref.raw)
+        kind = self.ids.existing.get(ref.raw)
+        if kind is not None:
+            if kind not in ref.kinds:
+                return self._fail(ref, f"{ref.raw!r} is {a(kind)}, expected {' or '.join(ref.kinds)}")
+            return ref.raw
+        if len(ref.kinds) == 1 and ref.kinds[0] in TAXONOMY_LABELS:
+            found = TAXONOMY_LABELS[ref.kinds[0]].get(ref.raw) or TAXONOMY_LABELS[ref.kinds[0]].get(fold(ref.raw))
+            if found and found != _AMBIGUOUS:
+                return found
+            return self._fail(ref, f"{ref.raw!r} is no {ref.kinds[0].lower()} of the ontology "
+                                   "(see `biokg ontology --format json`)")
+        if "District" in ref.kinds:
+            found = self._district(ref.raw)
+            if found == _AMBIGUOUS:
+                return self._fail(ref, f"{ref.raw!r} names several districts; use an id")
+            if found:
+                return found
+        return self._fail(ref, f"no {' or '.join(ref.kinds)} with id {ref.raw!r} in this load or the store")
+
+    def _fail(self, ref: Ref, message: str) -> None:
+        self.ids.problems.append(Problem(ref.at, message))
+        return None
+
+    def _district(self, raw: str) -> str | None:
+        if self._districts is None:
+            entries: dict[str, list[str]] = {}
+            for n in self.store.nodes("District"):
+                entries[n.id] = [n.name, *n.props.get("aliases", ()), n.props.get("code") or ""]
+            for key, d in self.drafts.nodes.items():
+                if d.kind == "District" and key in self.ids.by_key:
+                    entries.setdefault(self.ids.node(key), []).extend(
+                        [d.name, *d.props.get("aliases", ()), d.props.get("code") or ""])
+            self._districts = _label_index((k, [v for v in vs if v]) for k, vs in sorted(entries.items()))
+        return self._districts.get(fold(raw))
+
+    def _by_name(self, ref: Ref) -> str | None:
+        kinds = [k for k in ref.kinds if k in ORG_KINDS]
+        if not kinds:
+            return self._fail(ref, f"match = \"name\" works for {' and '.join(ORG_KINDS)} ends only")
+        index = _index(self.ids, self.store)
+        found: set[str] = set()
+        for kind in kinds:
+            decision = index.resolve(Entity(f"\0ref:{ref.raw}", kind, (ref.raw,)))
+            if decision.status == "ambiguous":
+                return self._fail(ref, f"{ref.raw!r} names several organisations "
+                                       f"({', '.join(decision.candidates)}); use an id")
+            if decision.node:
+                found.add(decision.node)
+        if len(found) != 1:
+            what = "no organisation" if not found else f"several organisations ({', '.join(sorted(found))})"
+            return self._fail(ref, f"{ref.raw!r} matches {what}")
+        return found.pop()
+
+
+def current_nodes(store: Store, ids: Iterable[str], chunk: int = 5_000) -> dict[str, Node]:
+    """The stored nodes among ``ids`` (one round trip per chunk)."""
+    wanted = sorted(set(ids))
+    out: dict[str, Node] = {}
+    for i in range(0, len(wanted), chunk):
+        part = wanted[i:i + chunk]
+        out.update((n.id, n) for n in store.subgraph(part, depth=0, max_nodes=len(part)).nodes)
+    return out
