@@ -13,7 +13,10 @@ hospital and a university, two different universities a hospital belongs to — 
 | ``hospital_core`` | 0.95 | hospitals with the same distinctive core (中山) and no conflicting university or place |
 | ``hospital_qualified`` | 0.93 | hospitals with the same generic core (第一人民) and the same university or place |
 | ``parent`` | 0.93 | an institute with and without its academy (中国科学院上海药物研究所 / 上海药物研究所) |
-| ``fuzzy`` | < 0.92 | near-identical names (similarity >= ``FUZZY_THRESHOLD``) with the same numbers |
+| ``fuzzy`` | < 0.92 | a typo: Latin names, or the university of hospitals with the same core, that differ by one |
+|  |  | or two characters after their opening (similarity >= ``FUZZY_THRESHOLD``, same numbers) |
+
+Chinese names get no fuzzy rule of their own: one character tells 浙江工业大学 from 浙江工商大学.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from loaders.entity.names import (
 )
 from loaders.entity.places import CITIES, province_of
 
-FUZZY_THRESHOLD = 0.92
+FUZZY_THRESHOLD = 0.8  # similarity (difflib ratio) a typo must keep; the edit budget below bounds it too
 SCORES = {"uscc": 1.0, "name": 1.0, "normalised": 0.98, "short_name": 0.95, "hospital_core": 0.95,
           "hospital_qualified": 0.93, "parent": 0.93}
 _NUMBERS = re.compile(r"\d+|第[一二三四五六七八九十百零〇]+|[一二三四五六七八九十]院")
@@ -67,34 +70,41 @@ class Profile:
 
     entity: Entity
     parsed: tuple[CompanyName, ...] | tuple[InstitutionName, ...]
-    places: frozenset[str]  # provinces
+    places: frozenset[str]  # provinces: the record's own, else those its names give
     cities: frozenset[str]
     parents: frozenset[str]
 
 
 @lru_cache(maxsize=1 << 15)
 def profile(e: Entity) -> Profile:
-    places = {p for p in (province_of(e.province),) if p}
+    """The province a record states outranks the places its names suggest."""
+    stated = province_of(e.province)
+    places: set[str] = set()
     if e.kind == "Enterprise":
         companies = tuple(company_name(n) for n in e.names)
         places |= {province_of(p) or p for c in companies for p in c.places}
         cities = {p for c in companies for p in c.places if p in CITIES}
-        return Profile(e, companies, frozenset(places), frozenset(cities), frozenset())
+        return Profile(e, companies, frozenset({stated} if stated else places), frozenset(cities), frozenset())
     institutions = tuple(institution_name(n) for n in e.names)
     parents = {i.parent for i in institutions if i.parent}
     places |= {p for i in institutions if (p := province_of(i.place) or place_of_parent(i.parent))}
     cities = {i.place for i in institutions if i.place in CITIES}
-    return Profile(e, institutions, frozenset(places), frozenset(cities), frozenset(parents))
+    return Profile(e, institutions, frozenset({stated} if stated else places), frozenset(cities), frozenset(parents))
 
 
 def _vetoed(a: Profile, b: Profile) -> bool:
     ea, eb = a.entity, b.entity
     if ea.kind != eb.kind or (ea.type and eb.type and ea.type != eb.type):
         return True
-    for mine, theirs in ((a.places, b.places), (a.cities, b.cities), (a.parents, b.parents)):
+    for mine, theirs in ((a.places, b.places), (a.cities, b.cities)):
         if mine and theirs and not mine & theirs:
             return True
-    return False
+    return bool(a.parents and b.parents and not any(_same_parent(p, q) for p in a.parents for q in b.parents))
+
+
+def _same_parent(p: str, q: str) -> bool:
+    """The same university, allowing a typo (中国医学大学 for 中国医科大学)."""
+    return p == q or _fuzzy(p, q) is not None
 
 
 def compare(a: Entity, b: Entity) -> Match | None:
@@ -165,14 +175,17 @@ def _institutions(a: InstitutionName, b: InstitutionName) -> tuple[str, float] |
     if (len(short) >= 5 and long.endswith(short) and _ACADEMY.fullmatch(long[: -len(short)])
             and not generic(short)):
         return "parent", SCORES["parent"]
-    return _fuzzy(a.folded, b.folded)
+    return None
 
 
 def _hospitals(a: InstitutionName, b: InstitutionName) -> tuple[str, float] | None:
     if a.suffix != b.suffix or not a.core or a.core != b.core:
         return None
     if a.parent and b.parent and a.parent != b.parent:
-        return None
+        if not _same_parent(a.parent, b.parent):
+            return None
+        found = _fuzzy(a.folded, b.folded)  # a typo in the university's name
+        return found if found is not None else ("fuzzy", SCORES["hospital_qualified"] - 0.03)
     if a.place and b.place and province_of(a.place) != province_of(b.place):
         return None
     if not generic(a.core):
@@ -191,10 +204,10 @@ def _fuzzy(a: str, b: str) -> tuple[str, float] | None:
     matcher = SequenceMatcher(None, a, b)
     ratio = matcher.ratio()
     if ratio < FUZZY_THRESHOLD:
-        return None
+        return None  # (difflib's ratio: 2 * matching characters / both lengths)
     longest = max(len(a), len(b))
     diffs = [op for op in matcher.get_opcodes() if op[0] != "equal"]
     changed = sum(max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in diffs)
     if changed > (1 if longest < 12 else 2) or any(min(i1, j1) < 0.4 * longest for _, i1, _, j1, _ in diffs):
         return None
-    return "fuzzy", round(ratio * FUZZY_THRESHOLD, 3)
+    return "fuzzy", round(0.92 * ratio, 3)

@@ -14,9 +14,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from loaders.entity.places import PROVINCES, UNIVERSITIES, leading_place, province_of
+from loaders.entity.places import PROVINCES, UNIVERSITIES, UNIVERSITY_RENAMES, leading_place, province_of
 
-_DROP = re.compile(r"[\s·•・'\"“”‘’`,，、.。:：;；!！?？*＊_]+")
+_DROP = re.compile(r"[\s·•・'\"“”‘’`,，.。:：;；!！?？*＊_]+")  # 、 stays: it separates names
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")",
                            "○": "〇", "零": "〇"})  # 第三○二医院 / 第三零二医院 / 第三〇二医院
 
@@ -46,14 +46,15 @@ LEGAL_FORMS = (  # longest first
 _LATIN_FORMS = re.compile(
     r"(?:\s*(?:co|company|corp|corporation|inc|incorporated|ltd|limited|llc|lp|llp|plc|gmbh|ag|sa|s\.a|"
     r"bv|nv|ab|as|kk|pte|pty|holdings?|group))+$")
-# words that say what a company does, not which company it is (the rest of a name is its brand)
+# words that say what a company does, not which company it is (the rest of a name is its brand).
+# Words of holding, trading or investment units (产业发展, 投资管理, 控股, 贸易, 销售) are left out on
+# purpose: 上海复星医药产业发展有限公司 is a subsidiary of 复星医药, not 复星医药.
 INDUSTRY_WORDS = tuple(sorted((
     "生物医药", "生物科技", "生物技术", "生物工程", "生物制药", "生物制品", "医药科技", "医疗科技", "医学科技",
     "医疗器械", "医疗设备", "医疗技术", "医药技术", "制药", "药业", "医药", "医疗", "医学", "器械", "生物",
-    "科技", "技术", "生命科学", "生命", "健康", "新药", "开发", "研发", "研究", "发展", "实业", "控股", "投资",
-    "管理", "工程", "国际", "诊断", "试剂", "基因", "细胞", "化学", "化工", "材料", "设备", "仪器", "电子",
-    "信息", "智能", "产业", "贸易", "商贸", "销售", "药品", "药物", "中药", "保健", "制品", "检测", "服务",
-    "股份", "有限", "集团", "中国", "药", "医", "创新", "数据",
+    "科技", "技术", "生命科学", "生命", "健康", "新药", "开发", "研发", "研究", "工程", "诊断", "试剂", "基因",
+    "细胞", "化学", "材料", "设备", "仪器", "智能", "药品", "药物", "中药", "制品", "股份", "有限", "集团", "药",
+    "医", "中心",
 ), key=len, reverse=True))
 
 
@@ -141,7 +142,7 @@ def company_name(name: str) -> CompanyName:
 
 _HOSPITAL_TYPES = ("医学中心", "医院", "保健院", "卫生院", "中心")
 _ORDINAL = r"第[一二三四五六七八九十百零〇\d]+"
-_PARENT = re.compile(r"^(.*?(?:大学|医学院|医科大学|科学院|研究院))")
+_PARENT = re.compile(r"^(.*?(?:大学|医学院|医科大学|科学院|研究院|中国人民解放军))")
 # words that say what kind of hospital it is; a core made of them alone names no particular hospital
 _GENERIC = re.compile(
     rf"(?:{_ORDINAL}|附属|人民|中心|中医药|中医|中西医结合|妇幼保健|妇产科|妇产|妇女儿童|妇婴保健|儿童|儿科|肿瘤|"
@@ -156,11 +157,13 @@ def generic(core: str) -> bool:
 
 
 def canonical_parent(parent: str | None) -> str | None:
-    """A university without its medical school: 上海交通大学医学院 -> 上海交通大学."""
+    """A university as it is named now, without its medical school: 上海交通大学医学院 -> 上海交通大学,
+    第二军医大学 -> 海军军医大学."""
     if not parent:
         return None
     m = re.match(r"^(.*?大学)", parent)
-    return m.group(1) if m else parent
+    parent = m.group(1) if m else parent
+    return UNIVERSITY_RENAMES.get(parent, parent)
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ def _split_alternates(text: str) -> tuple[str, list[str], str | None]:
             parent = inner.removesuffix("附属")
             return ""
         if inner.endswith(_HOSPITAL_TYPES) or inner.endswith(("大学", "学院", "研究所", "研究院")):
-            alternates.append(inner)
+            alternates.extend(n for n in inner.split("、") if n)
             return ""
         return m.group(0)
 
@@ -234,6 +237,8 @@ def institution_name(name: str) -> InstitutionName:
         if lead and lead[1]:
             place, core = lead[0], lead[1]
         core = core.removeprefix("附属")
+    if not hospital and main in UNIVERSITY_RENAMES:  # 第二军医大学 is 海军军医大学 now
+        alternates.append(UNIVERSITY_RENAMES[main])
     return InstitutionName(folded, main, tuple(alternates), hospital, canonical_parent(parent), place, core, kind)
 
 

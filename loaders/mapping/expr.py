@@ -79,7 +79,7 @@ class Template:
             value = row.get(v) if kind == "column" else ctx.params.get(v)
             if isinstance(value, list):
                 value = "、".join(map(str, value))
-            out.append("" if value is None else _text(value))
+            out.append("" if value is None else _text(value).strip())  # cells often carry stray spaces
         return _clean("".join(out))
 
 

@@ -36,7 +36,7 @@ from loaders.mapping.expr import (
 )
 from loaders.mapping.locate import locate, nearest
 from ontology import EDGE_KINDS, NODE_KINDS, ONTOLOGY_KINDS, SHENWAN_SEGMENTS, LoadError, Location, Problem
-from ontology.model import EdgeKind, Prop
+from ontology.model import EdgeKind, Prop, a
 
 FORMATS = ("csv", "tsv", "xlsx", "json", "jsonl")
 SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".xlsx": "xlsx", ".json": "json", ".jsonl": "jsonl",
@@ -135,6 +135,10 @@ class MappingSpec:
         return Location(self.file, line, column)
 
 
+class _Broken(Exception):
+    """A rule reads a source that has mistakes of its own: those are reported, not this."""
+
+
 class _Collector:
     """Gathers SpecErrors as located problems, so one check reports every mistake."""
 
@@ -205,32 +209,38 @@ def _build(doc: dict, file: str, overrides: dict[str, str], errors: _Collector, 
     for tname, table in _get(doc, "tables", dict, (), default={}).items():
         check_table(table, ("tables", tname))
         tables[tname] = table
-    sources = {}
+    sources: dict[str, SourceSpec | None] = {}
     for sname, raw in _get(doc, "sources", dict, (), required=True).items():
         try:
             sources[sname] = _source(sname, raw, ("sources", sname), tables)
         except SpecError as exc:
             errors.add(exc)
+            sources[sname] = None
     nodes = []
     for i, raw in enumerate(_get(doc, "nodes", list, (), default=[])):
         try:
             nodes.append(_node_rule(raw, ("nodes", i), tables, sources, params))
         except SpecError as exc:
             errors.add(exc)
+        except _Broken:
+            pass
     edges = []
     for i, raw in enumerate(_get(doc, "edges", list, (), default=[])):
         try:
             edges.append(_edge_rule(raw, ("edges", i), tables, sources, params, nested=None))
         except SpecError as exc:
             errors.add(exc)
+        except _Broken:
+            pass
     if not nodes and not edges and not errors.problems:
         raise SpecError((), "a mapping needs at least one [[nodes]] or [[edges]] rule")
-    for source in sources.values():
+    good = {name: s for name, s in sources.items() if s is not None}
+    for source in good.values():
         for join in source.joins:
             if join.source not in sources:
                 errors.add(SpecError((*source.path, "join", join.alias, "source"), f"no source {join.source!r}"))
     return MappingSpec(name, version, _get(head, "dataset", str, ("mapping",), default=name),
-                       _get(head, "description", str, ("mapping",), default=""), params, tables, sources,
+                       _get(head, "description", str, ("mapping",), default=""), params, tables, good,
                        tuple(nodes), tuple(edges), file, spots)
 
 
@@ -370,14 +380,16 @@ def _node_rule(raw: Any, path: tuple, tables: Tables, sources: dict[str, SourceS
                     _gate(raw, path, params), resolve, path, _lets(raw, path, tables, params))
 
 
-def _source_ref(raw: dict, path: tuple, sources: dict[str, SourceSpec]) -> str:
+def _source_ref(raw: dict, path: tuple, sources: dict[str, SourceSpec | None]) -> str:
     source = _get(raw, "source", str, path, required=True)
     if source not in sources:
         raise SpecError((*path, "source"), f"no source {source!r} (sources: {', '.join(sources) or 'none'})")
+    if sources[source] is None:
+        raise _Broken(source)
     return source
 
 
-def _edge_rule(raw: Any, path: tuple, tables: Tables, sources: dict[str, SourceSpec], params: dict[str, str],
+def _edge_rule(raw: Any, path: tuple, tables: Tables, sources: dict[str, SourceSpec | None], params: dict[str, str],
                nested: str | None) -> EdgeRule:
     if not isinstance(raw, dict):
         raise SpecError(path, "an edge rule is a table")
@@ -400,7 +412,7 @@ def _edge_rule(raw: Any, path: tuple, tables: Tables, sources: dict[str, SourceS
         allowed_here = decl.sources if "to" in ends else decl.targets
         if nested not in allowed_here:
             side = "start" if "to" in ends else "end"
-            raise SpecError((*path, "kind"), f"a {kind} edge cannot {side} at a {nested} "
+            raise SpecError((*path, "kind"), f"{a(kind)} edge cannot {side} at {a(nested)} "
                                              f"(it goes {'/'.join(decl.sources)} -> {'/'.join(decl.targets)})")
     elif len(ends) != 2:
         raise SpecError(path, "an edge rule needs both from and to")

@@ -17,7 +17,7 @@ from pathlib import Path
 from graph.interface import Store
 from graph.model import Edge, Node, Replace, WriteResult, Xref
 from loaders.mapping.apply import MappingReport, load_mapping
-from loaders.mapping.registry import find_mapping
+from loaders.mapping.registry import find_mapping, shipped
 from loaders.mapping.spec import parse_mapping
 from ontology import InvalidInput, NotFound
 
@@ -67,7 +67,13 @@ def undo_merge(store: Store, xref_id: str, data: list[Path] | None = None,
     meta = x.provenance.meta if x.provenance else None
     if meta is None:
         raise InvalidInput(f"{xref_id} was not written by a mapping load")
-    file = find_mapping(meta.mapping_file if meta.mapping_file and Path(meta.mapping_file).is_file() else x.source)
+    if meta.mapping_file and Path(meta.mapping_file).is_file():
+        file = find_mapping(meta.mapping_file)
+    elif x.source in shipped():
+        file = find_mapping(x.source)
+    else:
+        raise InvalidInput(f"the mapping file of the load that made the merge ({meta.mapping_file}) is gone, and "
+                           f"no mapping that comes with biokg is named {x.source!r}")
     spec = parse_mapping(file.text, file.path, dict(meta.params))
     inputs = data or [Path(p) for p in meta.inputs]
     missing = [str(p) for p in inputs if not p.exists()]

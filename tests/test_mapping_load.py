@@ -1,0 +1,210 @@
+"""Loading through a mapping, on every backend: merges keep what others said, reloads update what
+the source owns and report what disappeared, errors write nothing, unload and undo take merges back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from helpers import P, edge, node
+
+from graph.model import LoadMeta, Provenance
+from loaders.mapping.apply import load_mapping
+from loaders.mapping.spec import parse_mapping
+from loaders.mapping.undo import undo_merge, unload
+from ontology import InvalidInput, LoadError
+
+MAPPING = """
+[mapping]
+name = "test-orgs"
+version = "3"
+dataset = "test-dataset"
+
+[sources.companies]
+file = "companies.csv"
+
+[sources.sites]
+file = "sites.csv"
+
+[[nodes]]
+source = "companies"
+kind = "Enterprise"
+id = "co:{code}"
+name = "{name}"
+props.province = "{province}"
+props.scale = { column = "scale", map = { "大" = "large", "小" = "small" }, missing = "keep" }
+props.credit = "{credit}"
+
+[[nodes.edges]]
+kind = "PROVIDES"
+to = "{segment}"
+
+[[nodes]]
+source = "sites"
+kind = "Institution"
+id = "site:{site}"
+name = "{site}"
+props.type = "hospital"
+
+[[nodes.edges]]
+kind = "COLLABORATES"
+from = "co:{company}"
+props.type = "clinical_trial"
+props.date = "{date}"
+"""
+
+COMPANIES = """code,name,province,scale,credit,segment
+1,君实生物-U,上海,大,B,CRO
+2,示例生物（演示）有限公司,上海,小,,原料药
+"""
+SITES = """site,company,date
+中山医院,1,2023-02-14
+华山医院（演示）,2,2023-02-15
+"""
+T1 = datetime(2026, 3, 1, tzinfo=UTC)
+T2 = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(store):
+    """A store where another source already has the hospital and the company the mapping names."""
+    store.write([
+        node("inst:zs", "Institution", "复旦大学附属中山医院", type="hospital", grade="3A", aliases=["中山医院"]),
+        node("ent:js", "Enterprise", "上海君实生物医药科技股份有限公司", province="上海", credit="A"),
+        node("district:310104", "District", "徐汇区", code="310104", type="district"),
+    ], [edge("IN_DISTRICT", "inst:zs", "district:310104")])
+    return store
+
+
+def files(tmp_path: Path, companies: str = COMPANIES, sites: str = SITES) -> list[Path]:
+    (tmp_path / "companies.csv").write_text(companies, encoding="utf-8")
+    (tmp_path / "sites.csv").write_text(sites, encoding="utf-8")
+    return [tmp_path]
+
+
+def load(store, data: Path, now=T1, **kwargs):
+    """Load ``data`` through MAPPING, kept as m.toml beside the data (as a user's mapping would be)."""
+    mapping = data / "m.toml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    return load_mapping(store, parse_mapping(MAPPING, str(mapping)), [data], now=now, load_id=f"L{now:%m}",
+                        mapping_file=str(mapping), **kwargs)
+
+
+def test_merges_keep_what_others_said_and_record_what_they_add(world, tmp_path):
+    files(tmp_path)
+    report = load(world, tmp_path)
+    assert {(x.key, x.node, x.status, x.rule) for x in report.xrefs} == {
+        ("co:1", "ent:js", "merged", "short_name"), ("co:2", "co:2", "new", "new"),
+        ("site:中山医院", "inst:zs", "merged", "name"), ("site:华山医院（演示）", "site:华山医院（演示）", "new", "new"),
+    }
+    js = world.get("ent:js")
+    # its own name and values stay; the mapping filled the scale it lacked and kept the credit it had
+    assert js.name == "上海君实生物医药科技股份有限公司" and js.props["credit"] == "A" and js.props["scale"] == "large"
+    assert js.props["aliases"] == ["君实生物-U"] and js.provenance == P
+    assert [str(w) for w in report.warnings] == [
+        f"{tmp_path / 'companies.csv'}:2:1: warning: credit: 'B' given here differs from 'A' that 'ent:js' already "
+        "has; that value is kept"]
+    (merge,) = [x for x in report.xrefs if x.key == "co:1"]
+    assert merge.filled == ("scale",) and merge.aliases == ("君实生物-U",)
+    zs = world.get("inst:zs")
+    assert zs.props == {"type": "hospital", "grade": "3A", "aliases": ["中山医院"]} and zs.provenance == P
+    # edges land on the merged nodes, with the mapping's provenance
+    (provides,) = world.neighbours("ent:js", edge_kinds=["PROVIDES"])
+    assert provides.node.id == "segment:drug.discovery"
+    assert provides.edge.provenance == Provenance(str(tmp_path / "companies.csv"), 2, "L03", T1.isoformat(
+        timespec="seconds"), LoadMeta("test-dataset", "test-orgs", "3", str(tmp_path / "m.toml"),
+                                      (str(tmp_path / "companies.csv"), str(tmp_path / "sites.csv")), ()))
+    trial = world.neighbours("inst:zs", edge_kinds=["COLLABORATES"])
+    assert [(n.node.id, n.edge.props["date"]) for n in trial] == [("ent:js", "2023-02-14")]
+    new = world.get("site:华山医院（演示）")
+    assert new.provenance.source == str(tmp_path / "sites.csv") and new.provenance.row == 3
+    assert [n.node.id for n in world.neighbours("co:2", edge_kinds=["PROVIDES"])] == ["segment:drug.api"]
+
+
+def test_loading_again_changes_nothing(world, tmp_path):
+    files(tmp_path)
+    first = load(world, tmp_path)
+    before = (world.counts(), world.xrefs(), world.get("ent:js"), world.get("co:2"))
+    again = load(world, tmp_path, now=T2)
+    assert again.result.changed == 0 and again.disappeared == ()
+    assert (world.counts(), world.xrefs(), world.get("ent:js"), world.get("co:2")) == before
+    assert {x.provenance.load_id for x in world.xrefs()} == {first.load_id}
+
+
+def test_a_newer_export_updates_adds_and_reports_what_disappeared(world, tmp_path):
+    files(tmp_path)
+    load(world, tmp_path)
+    newer = COMPANIES.replace("1,君实生物-U,上海,大,B,CRO", "1,君实生物-U,上海,小,B,CRO").replace(
+        "2,示例生物（演示）有限公司,上海,小,,原料药\n", "3,另一示例（演示）有限公司,北京,,,CDMO\n")
+    report = load(world, files(tmp_path, newer)[0], now=T2)
+    assert world.get("ent:js").props["scale"] == "small"  # the mapping owns the scale it filled in
+    assert world.get("co:3").props == {"province": "北京"}
+    assert [x.key for x in report.disappeared] == ["co:2"]
+    assert world.get("co:2") is not None  # reported, not deleted
+    assert report.result.nodes_created == 1 and report.result.nodes_updated == 1
+
+
+def test_any_error_writes_nothing_and_every_error_is_located(world, tmp_path):
+    before = (world.counts(), world.xrefs())
+    bad = COMPANIES.replace("2,示例生物（演示）有限公司,上海,小,,原料药", "2,示例生物（演示）有限公司,上海,巨大,,原料药")
+    bad_sites = SITES + "华东医院,9,2023-02-16\n"
+    with pytest.raises(LoadError) as info:
+        load(world, files(tmp_path, bad, bad_sites)[0])
+    problems = [str(p).removeprefix(str(tmp_path) + "/") for p in info.value.problems]
+    assert problems == [
+        "companies.csv:3:4: scale: '巨大' is not a valid enterprise scale (one of large, medium, small, micro); "
+        "did you mean 'large'?",
+        "sites.csv:3:2: no Enterprise or Institution with id 'co:2' in this load or the store",  # its row was bad
+        "sites.csv:4:2: no Enterprise or Institution with id 'co:9' in this load or the store",
+    ]
+    assert (world.counts(), world.xrefs()) == before
+
+
+def test_skip_invalid_writes_the_rest(world, tmp_path):
+    bad = COMPANIES.replace("小,,原料药", "巨大,,原料药")
+    report = load(world, files(tmp_path, bad)[0], skip_invalid=True)
+    assert world.get("co:2") is None and world.get("site:华山医院（演示）") is not None
+    assert [p.location.line for p in report.skipped] == [3, 3]  # the bad cell, and the edge that named its row
+    assert world.neighbours("site:华山医院（演示）", edge_kinds=["COLLABORATES"]) == []
+
+
+def test_unload_takes_back_what_the_merges_added(world, tmp_path):
+    files(tmp_path)
+    report = load(world, tmp_path)
+    result = unload(world, report.load_id)
+    assert result.nodes_deleted == 2  # co:2 and the new hospital
+    js = world.get("ent:js")
+    assert js.props == {"province": "上海", "credit": "A"} and js.provenance == P
+    assert world.neighbours("ent:js") == [] and world.xrefs() == []
+    assert world.get("inst:zs").props == {"type": "hospital", "grade": "3A", "aliases": ["中山医院"]}
+
+
+def test_undoing_a_merge_gives_the_record_its_own_node_for_good(world, tmp_path):
+    files(tmp_path)
+    report = load(world, tmp_path)
+    (merge,) = [x for x in report.xrefs if x.key == "co:1"]
+    again = undo_merge(world, merge.id, now=T2)
+    split = world.get("co:1")
+    assert split.name == "君实生物-U" and split.props == {"province": "上海", "scale": "large", "credit": "B"}
+    assert [n.node.id for n in world.neighbours("co:1", edge_kinds=["PROVIDES"])] == ["segment:drug.discovery"]
+    assert [n.node.id for n in world.neighbours("co:1", edge_kinds=["COLLABORATES"])] == ["inst:zs"]
+    js = world.get("ent:js")
+    assert js.props == {"province": "上海", "credit": "A"} and world.neighbours("ent:js") == []
+    (x,) = [x for x in again.xrefs if x.key == "co:1"]
+    assert (x.status, x.node, x.candidates) == ("rejected", "co:1", ("ent:js",))
+    later = load(world, tmp_path, now=datetime(2026, 5, 1, tzinfo=UTC))
+    assert later.result.changed == 0 and world.get("co:1") is not None  # it stays apart
+    with pytest.raises(InvalidInput, match="rejected, not merged"):
+        undo_merge(world, merge.id)
+
+
+def test_a_name_two_nodes_answer_to_is_ambiguous_and_kept_apart(world, tmp_path):
+    # without its alias 中山医院, 复旦大学附属中山医院 answers to it no better than 厦门大学附属中山医院
+    world.write([node("inst:zs", "Institution", "复旦大学附属中山医院", type="hospital", grade="3A"),
+                 node("inst:xm", "Institution", "厦门大学附属中山医院", type="hospital")])
+    report = load(world, files(tmp_path)[0])
+    (x,) = report.ambiguous
+    assert (x.key, x.candidates) == ("site:中山医院", ("inst:xm", "inst:zs"))
+    assert world.get("site:中山医院").props == {"type": "hospital"}
+    assert world.neighbours("inst:zs", edge_kinds=["COLLABORATES"]) == []
