@@ -21,6 +21,7 @@ from graph.interface import Store
 from graph.memory import no_cyclic_gc
 from graph.model import Edge, Node, Provenance, Replace, WriteResult
 from loaders.interchange import FILES, FileSpec, spec_for_name
+from loaders.mapping.contributions import Contribution, contributions, keep_contributed, mapping_edges
 from loaders.resolve import Resolver
 from loaders.rows import Draft, plan_table, read_rows
 from loaders.tables import RawTable, discover, read_path
@@ -190,14 +191,16 @@ def load_tables(
         del resolver
         valid = [d for d in drafts if not d.errors]
         del drafts
-        result = _write(store, valid, existed, load_id, loaded_at, progress)
+        added = {k: v for k, v in contributions(store).items() if k in existed} if existed else {}
+        result = _write(store, valid, existed, load_id, loaded_at, progress, added)
     warnings = tuple(p for p in problems if p.severity == "warning")
     return LoadReport(load_id, tuple(seen), result, warnings, tuple(sorted(skipped_rows)))
 
 
 def _write(store: Store, drafts: list[Draft], existed: set[str], load_id: str, loaded_at: str,
-           progress: Progress | None) -> WriteResult:
-    """Write file after file: its nodes, then its edges, in chunks; release each file's rows."""
+           progress: Progress | None, added: dict[str, Contribution]) -> WriteResult:
+    """Write file after file: its nodes, then its edges, in chunks; release each file's rows.  Rows
+    of nodes that mapping loads were merged into keep what those added (``added``)."""
     total, done = len(drafts), 0
     result = WriteResult()
     counts = store.counts()
@@ -212,6 +215,8 @@ def _write(store: Store, drafts: list[Draft], existed: set[str], load_id: str, l
             group, drafts[:end] = drafts[:end], []
             provs = [Provenance(d.source, d.line, load_id, loaded_at) for d in group]
             nodes = [_node_records(d, p) for d, p in zip(group, provs, strict=True)] if spec.is_node_file else None
+            if nodes is not None and added:
+                nodes = _keep_added(store, nodes, added)
             for i in range(0, len(group), CHUNK):
                 if nodes is not None:
                     result += store.write(nodes=nodes[i:i + CHUNK])
@@ -221,6 +226,8 @@ def _write(store: Store, drafts: list[Draft], existed: set[str], load_id: str, l
                 for j in range(i, min(i + CHUNK, len(group))):
                     d = group[j]
                     e, r = _edge_records(d, nodes[j] if nodes else None, provs[j], d.node_id in existed)
+                    if r and d.node_id in added:  # the mappings' edges there are not the row's to replace
+                        e += mapping_edges(store, d.node_id, [(x.edge_kind, x.direction) for x in r])
                     edges += e
                     replace += r
                 if edges or replace:
@@ -229,6 +236,14 @@ def _write(store: Store, drafts: list[Draft], existed: set[str], load_id: str, l
                 if progress:
                     progress(done, total)
     return result
+
+
+def _keep_added(store: Store, nodes: list[Node], added: dict[str, Contribution]) -> list[Node]:
+    out = []
+    for n in nodes:
+        current = store.get(n.id) if n.id in added else None
+        out.append(keep_contributed(n, current, added[n.id]) if current is not None else n)
+    return out
 
 
 def _read_each(paths: Iterable[Path], problems: list[Problem]) -> Iterator[RawTable]:

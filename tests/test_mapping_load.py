@@ -208,3 +208,36 @@ def test_a_name_two_nodes_answer_to_is_ambiguous_and_kept_apart(world, tmp_path)
     assert (x.key, x.candidates) == ("site:中山医院", ("inst:xm", "inst:zs"))
     assert world.get("site:中山医院").props == {"type": "hospital"}
     assert world.neighbours("inst:zs", edge_kinds=["COLLABORATES"]) == []
+
+
+def test_reloading_interchange_files_keeps_what_mappings_added(store, tmp_path):
+    """The demo region loaded again must not drop the alias, values and edges a mapping merged in."""
+    from loaders.load import load_tables
+    from loaders.tables import read_csv
+
+    tables = {
+        "districts": "id,name,code\ndistrict:310104,徐汇区,310104\n",
+        "institutions": "id,name,type,district,aliases\ninst:zs,复旦大学附属中山医院,hospital,district:310104,中山医院\n",
+        "enterprises": "id,name,province,credit,fields\nent:js,上海君实生物医药科技股份有限公司,上海,A,field:antibody\n",
+    }
+
+    def interchange():
+        return load_tables(store, [read_csv(t.encode(), f"{n}.csv") for n, t in tables.items()], load_id="L-csv")
+
+    interchange()
+    mapping = MAPPING + '\n[[nodes.edges]]\nkind = "IN_FIELD"\nto = "field:cell_therapy"\n'  # sites get a field
+    files(tmp_path)
+    spec = parse_mapping(mapping.replace('props.type = "hospital"', 'props.type = "hospital"\nprops.city = "上海市"'),
+                         "m.toml")
+    load_mapping(store, spec, [tmp_path], now=T1)
+    before = (store.get("ent:js"), store.get("inst:zs"), store.neighbours("ent:js"), store.neighbours("inst:zs"))
+    assert before[0].props["scale"] == "large" and before[1].props["city"] == "上海市"
+    again = interchange()
+    assert again.result.changed == 0
+    assert (store.get("ent:js"), store.get("inst:zs"), store.neighbours("ent:js"), store.neighbours("inst:zs")) == before
+    # a changed row still replaces what the row itself said
+    tables["enterprises"] = tables["enterprises"].replace("field:antibody", "field:vaccine")
+    interchange()
+    fields = sorted(n.node.id for n in store.neighbours("ent:js", edge_kinds=["IN_FIELD"]))
+    assert "field:vaccine" in fields and "field:antibody" not in fields
+    assert store.get("ent:js").props["scale"] == "large"
