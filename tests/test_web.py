@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from helpers import edge, node, small_region
 
 from api.app import create_app
+from graph.model import LoadMeta, Provenance
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -23,7 +24,9 @@ XSS = "<img src=x onerror=alert(1)>"
 def web_store(store):
     """The small region on each backend (the page and API run the same on both)."""
     nodes, edges = small_region()
-    store.write(nodes + [node("ent:xss", "Enterprise", XSS, aliases=["<script>alert(2)</script>"])],
+    mapped = Provenance("ranks.csv", 7, "L-map", "2026-03-01T00:00:00+00:00", LoadMeta(XSS, "test-ranks", "3"))
+    store.write(nodes + [node("ent:xss", "Enterprise", XSS, aliases=["<script>alert(2)</script>"]),
+                         node("inst:mapped", "Institution", "映射示例医院", mapped, type="hospital")],
                 edges + [edge("LOCATED_IN", "ent:xss", "park:zj")])
     return store
 
@@ -35,7 +38,9 @@ def test_json_endpoints(web_store):
     hits = client.get("/api/search", params={"q": "澜启"}).json()["hits"]
     assert [(h["id"], h["rank"]) for h in hits] == [("ent:a", 0), ("ent:b", 1)]
     detail = client.get("/api/nodes/ent:a").json()
-    assert detail["provenance"]["source"] == "test.csv"
+    assert detail["provenance"]["source"] == "test.csv" and detail["provenance"]["mapping"] is None
+    mapped = client.get("/api/nodes/inst:mapped").json()["provenance"]
+    assert (mapped["dataset"], mapped["mapping"], mapped["mapping_version"]) == (XSS, "test-ranks", "3")
     assert detail["edges_total"] == 5 and len(detail["edges"]) == 5
     capped = client.get("/api/nodes/ent:a", params={"limit": 2}).json()
     assert capped["edges_total"] == 5 and [e["kind"] for e in capped["edges"]] == ["APPLIED_BY", "COLLABORATES"]
@@ -120,6 +125,13 @@ def test_page_searches_shows_details_escapes_and_stays_offline(served, browser, 
     assert "来源 test.csv:1" in page.text_content("#detail")
     page.click("#detail .edge[data-id='park:zizhu']")  # follow an edge to the park
     expect(page.locator("#detail h2 .name")).to_have_text("紫竹高新区")
+
+    page.fill("#q", "映射示例")  # a node loaded through a mapping names its dataset and mapping (as text)
+    page.click("button[type=submit]")
+    page.click("#results li[data-id='inst:mapped']")
+    expect(page.locator("#detail h2 .name")).to_have_text("映射示例医院")
+    assert f"数据集 {XSS} · 映射 test-ranks v3" in page.text_content("#detail .prov")
+    assert page.locator("#detail img").count() == 0
     page.screenshot(path=str(tmp_path / "page.png"))
 
     assert dialogs == [] and errors == []

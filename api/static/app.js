@@ -28,7 +28,8 @@ function kindLabel(kind) {
 function provenanceText(p) {
   if (!p) return "";
   const row = p.row === null ? "" : ":" + p.row;
-  return `来源 ${p.source}${row} · ${p.load_id} · ${p.loaded_at}`;
+  const via = p.mapping ? ` · 数据集 ${p.dataset} · 映射 ${p.mapping} v${p.mapping_version}` : "";
+  return `来源 ${p.source}${row} · ${p.load_id} · ${p.loaded_at}${via}`;
 }
 
 function formatValue(value, prop) {
