@@ -124,13 +124,14 @@ def print_hits(console: Console, hits: list[SearchHit]) -> None:
     console.print(table)
 
 
+def _changes(res: WriteResult) -> str:
+    """nodes +created ~updated =unchanged; edges +created ~updated =unchanged -deleted"""
+    return (f"nodes +{res.nodes_created} ~{res.nodes_updated} ={res.nodes_unchanged}; "
+            f"edges +{res.edges_created} ~{res.edges_updated} ={res.edges_unchanged} -{res.edges_deleted}")
+
+
 def print_report(console: Console, r: LoadReport) -> None:
-    res = r.result
-    console.print(
-        f"load {r.load_id}: {r.rows:,} rows from {len(r.tables)} table(s); "
-        f"nodes +{res.nodes_created} ~{res.nodes_updated} ={res.nodes_unchanged}; "
-        f"edges +{res.edges_created} ~{res.edges_updated} ={res.edges_unchanged} -{res.edges_deleted}"
-    )
+    console.print(f"load {r.load_id}: {r.rows:,} rows from {len(r.tables)} table(s); {_changes(r.result)}")
     for p in (*r.warnings, *r.skipped):
         console.print(Text(str(p)), style="yellow" if p.severity == "warning" else "red")
 
@@ -155,12 +156,9 @@ def mapping_report_json(r: MappingReport) -> dict[str, Any]:
 
 
 def print_mapping_report(console: Console, r: MappingReport) -> None:
-    res = r.result
-    console.print(
-        f"load {r.load_id}: mapping {r.mapping} v{r.version} (dataset {r.dataset}): "
-        f"{sum(r.rows.values()):,} rows from {sum(len(v) for v in r.files.values())} file(s); "
-        f"nodes +{res.nodes_created} ~{res.nodes_updated} ={res.nodes_unchanged}; "
-        f"edges +{res.edges_created} ~{res.edges_updated} ={res.edges_unchanged}")
+    console.print(f"load {r.load_id}: mapping {r.mapping} v{r.version} (dataset {r.dataset}): "
+                  f"{sum(r.rows.values()):,} rows from {sum(len(v) for v in r.files.values())} file(s); "
+                  f"{_changes(r.result)}")
     console.print(f"entity resolution: {len(r.merged)} record(s) merged into existing nodes, "
                   f"{len(r.ambiguous)} ambiguous (kept apart); `biokg resolve --report` lists them")
     for x in r.ambiguous:

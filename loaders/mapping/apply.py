@@ -21,7 +21,7 @@ from graph.model import Edge, LoadMeta, Node, Provenance, WriteResult, Xref, can
 from graph.validate import check_edge, check_node
 from loaders.load import CHUNK, new_load_id
 from loaders.mapping.identify import EndResolver, Identities, current_nodes, identify
-from loaders.mapping.records import Drafts, NodeDraft, Reader, draft
+from loaders.mapping.records import Drafts, NodeDraft, Reader, combine, draft
 from loaders.mapping.spec import MappingSpec
 from ontology import FIELD_BY_ID, SEGMENT_BY_ID, SPECIALTY_BY_ID, LoadError, Location, Problem, SchemaError
 
@@ -140,15 +140,7 @@ class _Merger:
         names: list[str] = []
         for d in group:
             names += [d.name, *d.names]
-            for prop, value in d.props.items():
-                have = said.get(prop)
-                if have is None:
-                    said[prop] = value
-                elif isinstance(have, list):
-                    said[prop] = list(dict.fromkeys([*have, *value]))
-                elif have != value:
-                    self.warnings.append(Problem(d.at, f"{prop}: {value!r} differs from {have!r} given for the same "
-                                                       f"node at {group[0].at}; the first is kept", "warning"))
+            combine(said, d.props, d.at, group[0].at, "the same node", self.warnings)
         names += said.pop("aliases", [])
         first = group[0]
         if current is None:
@@ -233,15 +225,7 @@ def _edges(drafts: Drafts, ends: EndResolver, prov: Callable[[Location], Provena
             continue
         old, at = found[ident]
         props = dict(old.props)
-        for prop, value in e.props.items():
-            have = props.get(prop)
-            if have is None:
-                props[prop] = value
-            elif isinstance(have, list):
-                props[prop] = list(dict.fromkeys([*have, *value]))
-            elif have != value:
-                warnings.append(Problem(e.at, f"{prop}: {value!r} differs from {have!r} given for the same "
-                                              f"{e.kind} edge at {at}; the first is kept", "warning"))
+        combine(props, e.props, e.at, at, f"the same {e.kind} edge", warnings)
         found[ident] = (replace(old, props=props), at)
     return list(found.values())
 

@@ -297,15 +297,22 @@ def _add_node(new: NodeDraft, row: Row, out: Drafts) -> None:
         return
     if new.name != old.name and new.name not in old.names:
         old.names.append(new.name)
-    for prop, value in new.props.items():
-        have = old.props.get(prop)
+    combine(old.props, new.props, new.at, old.at, repr(new.key), out.problems)
+
+
+def combine(into: dict[str, Any], props: dict[str, Any], at: Location, first: Location, what: str,
+            warnings: list[Problem]) -> None:
+    """What a record given again says, added to ``into``: list values join; a different single value
+    is reported (at ``at``) and the first one kept."""
+    for prop, value in props.items():
+        have = into.get(prop)
         if have is None:
-            old.props[prop] = value
+            into[prop] = value
         elif isinstance(have, list):
-            old.props[prop] = list(dict.fromkeys([*have, *value]))
+            into[prop] = list(dict.fromkeys([*have, *value]))
         elif have != value:
-            out.problems.append(Problem(new.at, f"{prop}: {value!r} differs from {have!r} given for {new.key!r} at "
-                                                f"{old.at}; the first is kept", "warning"))
+            warnings.append(Problem(at, f"{prop}: {value!r} differs from {have!r} given for {what} at {first}; "
+                                        "the first is kept", "warning"))
 
 
 def _edge(rule: EdgeRule, this: tuple[str, str] | None, row: Row, values: dict, ctx: Context, out: Drafts) -> None:
