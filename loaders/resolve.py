@@ -16,27 +16,27 @@ from loaders.rows import Draft, Ref
 from ontology import FIELDS, SEGMENTS, SPECIALTIES, Problem, fold
 from ontology.model import a
 
-_AMBIGUOUS = "\0ambiguous"
+AMBIGUOUS = "\0ambiguous"
 
 
-def _label_index(entries: Iterable[tuple[str, Iterable[str]]]) -> dict[str, str]:
+def label_index(entries: Iterable[tuple[str, Iterable[str]]]) -> dict[str, str]:
     index: dict[str, str] = {}
     for node_id, labels in entries:
         for label in labels:
             key = fold(label)
             if key in index and index[key] != node_id:
-                index[key] = _AMBIGUOUS
+                index[key] = AMBIGUOUS
             else:
                 index[key] = node_id
     return index
 
 
 TAXONOMY_LABELS: dict[str, dict[str, str]] = {
-    "Field": _label_index((f.id, (f.id, f.id.removeprefix("field:"), f.zh, f.en, *f.aliases)) for f in FIELDS),
-    "Segment": _label_index(
+    "Field": label_index((f.id, (f.id, f.id.removeprefix("field:"), f.zh, f.en, *f.aliases)) for f in FIELDS),
+    "Segment": label_index(
         (s.id, (s.id, s.id.removeprefix("segment:"), s.zh, s.en, *s.aliases)) for s in SEGMENTS
     ),
-    "Specialty": _label_index(
+    "Specialty": label_index(
         (s.id, (s.id, s.id.removeprefix("specialty:"), s.zh, s.en, *s.aliases)) for s in SPECIALTIES
     ),
 }
@@ -82,19 +82,19 @@ class Resolver:
         allowed = col.refs
         if len(allowed) == 1 and allowed[0] in TAXONOMY_LABELS:
             found = TAXONOMY_LABELS[allowed[0]].get(ref.raw) or TAXONOMY_LABELS[allowed[0]].get(fold(ref.raw))
-            if found and found != _AMBIGUOUS:
+            if found and found != AMBIGUOUS:
                 ref.resolved = found
                 return
             what = allowed[0].lower()
             plural = "specialties" if what == "specialty" else f"{what}s"
-            hint = "ambiguous; use the id" if found == _AMBIGUOUS else f"see `biokg ontology` for the {plural}"
+            hint = "ambiguous; use the id" if found == AMBIGUOUS else f"see `biokg ontology` for the {plural}"
             self._fail(draft, ref, f"{col.name}: unknown {what} {ref.raw!r} ({hint})")
             return
         kind = self.kind_of(ref.raw)
         node_id = ref.raw
         if kind is None and col.by_name:
             node_id = self._by_name(allowed, ref.raw)
-            if node_id == _AMBIGUOUS:
+            if node_id == AMBIGUOUS:
                 self._fail(draft, ref, f"{col.name}: {ref.raw!r} names several {'/'.join(allowed)} nodes; use an id")
                 return
             kind = self.kind_of(node_id) if node_id else None
@@ -133,7 +133,7 @@ class Resolver:
         for node_id, d in self.rows.items():
             if d.spec.kind in kinds:
                 entries[node_id] += [d.name, *d.props.get("aliases", ()), d.props.get("code") or ""]
-        return _label_index((k, [v for v in vs if v]) for k, vs in sorted(entries.items()))
+        return label_index((k, [v for v in vs if v]) for k, vs in sorted(entries.items()))
 
     def cascade(self, skipped: set[str]) -> list[Draft]:
         """Rows whose references point at rows in ``skipped``; they must be skipped too."""

@@ -134,3 +134,24 @@ def test_opening_a_store_does_not_wait_for_a_writer(tmp_path):
         assert reader.get("park:w") is None  # uncommitted: not visible to others
         reader.close()
     writer.close()
+
+
+def test_a_store_of_the_previous_format_is_upgraded_in_place(tmp_path):
+    import sqlite3
+
+    from graph.model import Xref
+    from graph.sqlite_format import FORMAT
+
+    path = tmp_path / "old.sqlite"
+    with EmbeddedStore(path) as store:
+        store.write(*small_region())
+    with sqlite3.connect(path) as conn:  # what format 3 had: no load metadata, no crosswalk
+        conn.execute("ALTER TABLE loads DROP COLUMN meta")
+        conn.execute("DROP TABLE xrefs")
+        conn.execute("UPDATE meta SET value='biokg-embedded-3' WHERE key='format'")
+    with EmbeddedStore(path) as store:
+        assert store.get("ent:a").provenance == P and store.counts().nodes["Enterprise"] == 3
+        store.write_xrefs([Xref("m", "k", "ent:a", "Enterprise", "澜启", "name", 1.0, "merged", provenance=P)])
+        assert [x.node for x in store.xrefs()] == ["ent:a"]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()[0] == FORMAT

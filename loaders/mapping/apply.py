@@ -83,10 +83,10 @@ def load_mapping(store: Store, spec: MappingSpec, data: list[Path], *, skip_inva
     xrefs = [x for x in merge.xrefs if x.node not in bad_nodes]
     changed = [x for x in xrefs if _differs(x, previous.get(x.key))]
     result = _write(store, nodes, kept_edges, changed, progress)
-    params = tuple(sorted(spec.params.items()))
+    # gone: records of an earlier load with the same parameters (another province is not "gone")
     gone = tuple(x for k, x in sorted(previous.items())
                  if k not in drafts.nodes and (x.provenance is None or x.provenance.meta is None
-                                               or x.provenance.meta.params == params))
+                                               or x.provenance.meta.params == meta.params))
     skipped = tuple(sorted(p for p in problems if p.severity == "error")) if skip_invalid else ()
     return MappingReport(load_id, spec.name, spec.version, spec.dataset,
                          {k: tuple(v) for k, v in drafts.sources.items()}, dict(drafts.rows), result,

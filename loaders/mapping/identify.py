@@ -17,7 +17,7 @@ from graph.model import Node, Xref
 from loaders.entity.index import Decision, EntityIndex
 from loaders.entity.match import Entity, Match
 from loaders.mapping.records import Drafts, NodeDraft, Ref
-from loaders.resolve import _AMBIGUOUS, TAXONOMY_LABELS, _label_index
+from loaders.resolve import AMBIGUOUS, TAXONOMY_LABELS, label_index
 from ontology import Problem, fold
 from ontology.model import a
 
@@ -141,13 +141,13 @@ class EndResolver:
             return ref.raw
         if len(ref.kinds) == 1 and ref.kinds[0] in TAXONOMY_LABELS:
             found = TAXONOMY_LABELS[ref.kinds[0]].get(ref.raw) or TAXONOMY_LABELS[ref.kinds[0]].get(fold(ref.raw))
-            if found and found != _AMBIGUOUS:
+            if found and found != AMBIGUOUS:
                 return found
             return self._fail(ref, f"{ref.raw!r} is no {ref.kinds[0].lower()} of the ontology "
                                    "(see `biokg ontology --format json`)")
         if "District" in ref.kinds:
             found = self._district(ref.raw)
-            if found == _AMBIGUOUS:
+            if found == AMBIGUOUS:
                 return self._fail(ref, f"{ref.raw!r} names several districts; use an id")
             if found:
                 return found
@@ -166,7 +166,7 @@ class EndResolver:
                 if d.kind == "District" and key in self.ids.by_key:
                     entries.setdefault(self.ids.node(key), []).extend(
                         [d.name, *d.props.get("aliases", ()), d.props.get("code") or ""])
-            self._districts = _label_index((k, [v for v in vs if v]) for k, vs in sorted(entries.items()))
+            self._districts = label_index((k, [v for v in vs if v]) for k, vs in sorted(entries.items()))
         return self._districts.get(fold(raw))
 
     def _by_name(self, ref: Ref) -> str | None:
