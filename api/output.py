@@ -141,7 +141,8 @@ def print_report(console: Console, r: LoadReport) -> None:
 
 def xref_json(x: Xref) -> dict[str, Any]:
     return {"id": x.id, "source": x.source, "key": x.key, "name": x.name, "kind": x.kind, "node": x.node,
-            "status": x.status, "rule": x.rule, "score": x.score, "candidates": list(x.candidates),
+            "status": x.status, "rule": x.rule, "score": x.score, "matched": list(x.matched),
+            "candidates": list(x.candidates),
             "filled": list(x.filled), "aliases": list(x.aliases), "provenance": provenance_json(x.provenance)}
 
 
@@ -176,7 +177,8 @@ def print_xrefs(console: Console, xrefs: list[Xref], names: dict[str, str]) -> N
     """One line per record: id, status, rule and score, the record, and where it went."""
     for x in xrefs:
         if x.status == "merged":
-            where = f"-> {x.node} {names.get(x.node, '')}"
+            how = f" ({x.matched[0]} ~ {x.matched[1]})" if len(x.matched) == 2 and x.matched[0] != x.matched[1] else ""
+            where = f"-> {x.node} {names.get(x.node, '')}{how}"
         elif x.candidates:
             where = f"kept as {x.node}; " + ("not " if x.status == "rejected" else "") + "matching " + ", ".join(
                 f"{c} {names.get(c, '')}" for c in x.candidates)

@@ -223,8 +223,9 @@ class Xref:
     ``status``: ``new`` (it made its own node), ``merged`` (into another node, by ``rule`` with
     ``score``), ``ambiguous`` (several ``candidates`` matched, so it kept a node of its own) or
     ``rejected`` (a merge that was undone: it keeps its own node and never merges into
-    ``candidates``).  ``filled`` and ``aliases`` are what it added to a node it was merged into, so
-    that an unload or an undo can take them back.
+    ``candidates``).  ``matched`` is the pair of names the rule matched (the record's, the node's).
+    ``filled`` and ``aliases`` are what it added to a node it was merged into, so that an unload or
+    an undo can take them back.
     """
 
     source: str
@@ -239,6 +240,7 @@ class Xref:
     filled: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     provenance: Provenance | None = None
+    matched: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:

@@ -80,7 +80,8 @@ def edge_of(kind: str, src: str, dst: str, p: Mapping[str, Any], load_info: Load
 def xref_props(x: Xref, prov: Provenance) -> dict[str, Any]:
     out = {"sk": f"{x.source}{SEP}{x.key}", "source": x.source, "key": x.key, "node": x.node, "kind": x.kind,
            "name": x.name, "rule": x.rule, "score": float(x.score), "status": x.status,
-           "candidates": list(x.candidates), "filled": list(x.filled), "aliases": list(x.aliases)}
+           "candidates": list(x.candidates), "filled": list(x.filled), "aliases": list(x.aliases),
+           "matched": list(x.matched)}
     _provenance_props(prov, out)
     return out
 
@@ -88,4 +89,4 @@ def xref_props(x: Xref, prov: Provenance) -> dict[str, Any]:
 def xref_of(p: Mapping[str, Any], load_info: LoadInfo) -> Xref:
     return Xref(p["source"], p["key"], p["node"], p["kind"], p["name"], p["rule"], p["score"], p["status"],
                 tuple(p.get("candidates") or ()), tuple(p.get("filled") or ()), tuple(p.get("aliases") or ()),
-                provenance_of(p, load_info))
+                provenance_of(p, load_info), tuple(p.get("matched") or ()))

@@ -220,7 +220,8 @@ def read_mirror(conn: sqlite3.Connection) -> Mirror:
 
 
 def xref_row(x: Xref, load: int, source: int, row: int | None) -> tuple:
-    data = {k: list(v) for k, v in (("candidates", x.candidates), ("filled", x.filled), ("aliases", x.aliases)) if v}
+    data = {k: list(v) for k, v in (("candidates", x.candidates), ("filled", x.filled), ("aliases", x.aliases),
+                                    ("matched", x.matched)) if v}
     return (x.source, x.key, x.node, x.kind, x.name, x.rule, x.score, x.status, _ENCODE(data), load, source, row)
 
 
@@ -229,4 +230,5 @@ def xref_of(row: tuple, provenance: Any) -> Xref:
     src, key, node, kind, name, rule, score, status, data, load, file, line = row
     extra = _DECODE(data)
     return Xref(src, key, node, kind, name, rule, score, status, tuple(extra.get("candidates", ())),
-                tuple(extra.get("filled", ())), tuple(extra.get("aliases", ())), provenance(load, file, line))
+                tuple(extra.get("filled", ())), tuple(extra.get("aliases", ())), provenance(load, file, line),
+                tuple(extra.get("matched", ())))

@@ -107,6 +107,7 @@ def test_merges_keep_what_others_said_and_record_what_they_add(world, tmp_path):
         "has; that value is kept"]
     (merge,) = [x for x in report.xrefs if x.key == "co:1"]
     assert merge.filled == ("scale",) and merge.aliases == ("君实生物-U",)
+    assert merge.matched == ("君实生物-U", "上海君实生物医药科技股份有限公司")  # the names the rule matched
     zs = world.get("inst:zs")
     assert zs.props == {"type": "hospital", "grade": "3A", "aliases": ["中山医院"]} and zs.provenance == P
     # edges land on the merged nodes, with the mapping's provenance

@@ -272,7 +272,7 @@ def _xref(key: str, node_id: str, prov: Provenance, **kw) -> Xref:
 def test_crosswalk_records_round_trip_filter_and_delete(region):
     later = Provenance("rank.csv", 7, "L-2", "2026-02-01T00:00:00+00:00", META)
     a = _xref("hospital:示例医院", "inst:h", P, rule="name", status="merged", score=1.0, aliases=("示例",),
-              filled=("province",))
+              filled=("province",), matched=("示例医院", "示例医院（本部）"))
     b = _xref("hospital:另一医院", "hospital:另一医院", later, status="ambiguous", score=0.93,
               candidates=("inst:h", "inst:x"))
     c = _xref("org:澜启", "ent:a", later, source="cde", rule="short_name", status="merged", score=0.95)

@@ -193,7 +193,8 @@ class _Merger:
                          decision.candidates, provenance=self.prov(d.at))
             else:
                 x = Xref(self.source, key, found.node, d.kind, d.name, decision.rule, decision.score,
-                         decision.status, provenance=self.prov(d.at))
+                         decision.status, provenance=self.prov(d.at),
+                         matched=decision.match.names if decision.match else ())
             if x.status == "merged":
                 filled, aliases = contributed.get(found.node, (set(), set()))
                 if found.node not in credited:  # a node's contribution is credited to its first record
