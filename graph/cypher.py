@@ -9,7 +9,7 @@ _nlen})`` and an edge ``-[:<KIND> {<props>, _sk, _h, _load, _source, _row}]->``;
 identity (``src NUL dst NUL key``), which also sorts like ``(src, dst, key)``.  Loads are
 ``(:BiokgLoad {id, loaded_at, seq, meta})``, entity resolution's crosswalk records
 ``(:BiokgXref {sk, source, key, node, kind, name, rule, score, status, candidates, filled, aliases,
-_load, _source, _row})`` with ``sk`` = ``source NUL key``.
+matched, _load, _source, _row})`` with ``sk`` = ``source NUL key``.
 """
 
 from __future__ import annotations
