@@ -151,15 +151,15 @@ def main(argv: list[str] | None = None) -> int:
                 "Each load in a fresh process, in this order, into the demo region; then each again.\n\n"
                 + _table(embedded)]
     if args.neo4j:
-        from bench.neo4j import _server, _stop, _wipe
+        from bench.neo4j import start_server, stop_server, wipe
 
-        uri, user, password, started = _server()
+        uri, user, password, started = start_server()
         try:
-            _wipe(uri, user, password)
+            wipe(uri, user, password)
             neo = _loads(f"{uri}|{user}|{password}", args.data)
         finally:
             if started:
-                _stop()
+                stop_server()
         sections.append("### The same on Neo4j (scripts/neo4j, same machine)\n\n" + _table(neo))
     again = [r for name, r in embedded if name.endswith("(again)")]
     assert all(r["changed"] == 0 for r in again), "a second load changed something"

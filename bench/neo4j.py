@@ -34,7 +34,7 @@ GOALS = {"nodes_per_s": 40_000, "edges_per_s": 60_000}
 CHUNK = 20_000  # records per write(), as the loader sends them
 
 
-def _server() -> tuple[str, str, str, bool]:
+def start_server() -> tuple[str, str, str, bool]:
     """(uri, user, password, started here)."""
     if uri := os.environ.get("BIOKG_BENCH_NEO4J_URI"):
         return uri, os.environ.get("BIOKG_BENCH_NEO4J_USER", "neo4j"), os.environ["BIOKG_BENCH_NEO4J_PASSWORD"], False
@@ -46,12 +46,12 @@ def _server() -> tuple[str, str, str, bool]:
     return uri, "neo4j", (ROOT / ".neo4j-bench" / "password").read_text().strip(), True
 
 
-def _stop() -> None:
+def stop_server() -> None:
     env = {**os.environ, "BIOKG_NEO4J_STATE": str(ROOT / ".neo4j-bench")}
     subprocess.run([str(ROOT / "scripts" / "neo4j"), "stop"], env=env, check=False, capture_output=True)
 
 
-def _wipe(uri: str, user: str, password: str) -> None:
+def wipe(uri: str, user: str, password: str) -> None:
     from neo4j import GraphDatabase
 
     with GraphDatabase.driver(uri, auth=(user, password)) as driver, driver.session(database="neo4j") as s:
@@ -145,13 +145,13 @@ def main(argv: list[str] | None = None) -> None:
     source.close()
     print(f"records: {len(nodes):,} nodes, {len(edges):,} edges", file=sys.stderr)
 
-    uri, user, password, started = _server()
+    uri, user, password, started = start_server()
     try:
-        _wipe(uri, user, password)
+        wipe(uri, user, password)
         neo = Neo4jStore(uri, user, password)
         naive_s, naive_rows = _naive(uri, user, password, nodes, edges, args.sample)
         neo.close()
-        _wipe(uri, user, password)
+        wipe(uri, user, password)
         neo = Neo4jStore(uri, user, password)
         neo_nodes_s, neo_edges_s = _write_all(neo, nodes, edges)
         print(f"neo4j: nodes {neo_nodes_s:.1f} s, edges {neo_edges_s:.1f} s", file=sys.stderr)
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         emb.close()
     finally:
         if started:
-            _stop()
+            stop_server()
 
     figures = {"enterprises": args.enterprises, "seed": args.seed, "lookups": args.lookups,
                "nodes": len(nodes), "edges": len(edges), "neo": [neo_nodes_s, neo_edges_s],

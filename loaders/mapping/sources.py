@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from loaders.mapping import jsonpos
-from loaders.mapping.spec import SourceSpec, _suffix_format
+from loaders.mapping.spec import SourceSpec, suffix_format
 from loaders.tables import cell_text, decode
 from ontology import LoadError, Location, Problem
 
@@ -73,7 +73,7 @@ def _text(data: bytes, file: str, encoding: str) -> str:
 
 def rows_of(spec: SourceSpec, data: bytes, file: str) -> tuple[list[Row], list[str]]:
     """The rows of one file of ``spec`` and the columns it has."""
-    fmt = spec.format or _suffix_format(file) or "csv"
+    fmt = spec.format or suffix_format(file) or "csv"
     if fmt in ("csv", "tsv"):
         delimiter = spec.delimiter or ("\t" if fmt == "tsv" else ",")
         return _delimited(spec, _text(data, file, spec.encoding), file, delimiter)

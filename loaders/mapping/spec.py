@@ -178,10 +178,9 @@ def _get(doc: dict, key: str, kind: type | tuple, path: tuple, required: bool = 
             raise SpecError(path, f"{key} is required")
         return default
     value = doc[key]
-    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool) and bool not in (
-            kind if isinstance(kind, tuple) else (kind,))):
-        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-        raise SpecError((*path, key), f"{key} must be {names}, got {value!r}")
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):  # True is an int too
+        raise SpecError((*path, key), f"{key} must be {' or '.join(k.__name__ for k in kinds)}, got {value!r}")
     return value
 
 
@@ -268,7 +267,7 @@ def _source(name: str, raw: Any, path: tuple, tables: Tables) -> SourceSpec:
     fmt = _get(raw, "format", str, path)
     if fmt is not None and fmt not in FORMATS:
         raise SpecError((*path, "format"), f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    if fmt is None and any(_suffix_format(f) is None for f in files):
+    if fmt is None and any(suffix_format(f) is None for f in files):
         raise SpecError((*path, "format"), "format is required when a file name does not end in "
                                            f"{', '.join(SUFFIX_FORMATS)}")
     encoding = _get(raw, "encoding", str, path, default="auto")
@@ -281,7 +280,7 @@ def _source(name: str, raw: Any, path: tuple, tables: Tables) -> SourceSpec:
     columns = tuple(_get(raw, "columns", list, path, default=[]))
     if not all(isinstance(c, str) and c for c in columns) or len(set(columns)) != len(columns):
         raise SpecError((*path, "columns"), "columns must be distinct, non-empty names")
-    if not header and not columns and (fmt or _suffix_format(files[0])) in ("csv", "tsv", "xlsx"):
+    if not header and not columns and (fmt or suffix_format(files[0])) in ("csv", "tsv", "xlsx"):
         raise SpecError((*path, "header"), "a file without a header row needs columns = [names, …]")
     delimiter = _get(raw, "delimiter", str, path)
     if delimiter is not None and len(delimiter) != 1:
@@ -302,7 +301,7 @@ def _source(name: str, raw: Any, path: tuple, tables: Tables) -> SourceSpec:
                       parse_conditions(raw.get("where"), (*path, "where"), tables), path)
 
 
-def _suffix_format(pattern: str) -> str | None:
+def suffix_format(pattern: str) -> str | None:
     for suffix, fmt in SUFFIX_FORMATS.items():
         if pattern.lower().endswith(suffix):
             return fmt
