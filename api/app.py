@@ -6,16 +6,20 @@ loading anything from elsewhere; text from data is only ever inserted as text.
 
 from __future__ import annotations
 
+from datetime import date
 from importlib import resources
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import output
-from api.models import ErrorOut, NodeDetail, SearchOut, StatsOut
+from api.models import CoverageOut, ErrorOut, NodeDetail, SearchOut, StatsOut
+from api.output_coverage import coverage_json
 from graph import Store
 from ontology import SCHEMA, BiokgError, NotFound
 from ontology.describe import describe
+from queries.coverage import coverage as coverage_of
+from queries.coverage import suggest_sites
 
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'"
 STATIC = resources.files("api") / "static"
@@ -70,6 +74,17 @@ def create_app(store: Store) -> FastAPI:
         around = store.neighbours(node_id)
         return {**output.node_json(found), "edges_total": len(around),
                 "edges": [output.neighbour_json(n) for n in around[:limit]]}
+
+    @app.get("/api/coverage", response_model=CoverageOut, response_model_exclude_unset=True)
+    def coverage(district: str | None = Query(None, max_length=100, description="id, code or name"),
+                 as_of: date | None = Query(None, description="the window's last day; default today"),
+                 window_days: int = Query(180, ge=0, le=36_500), radius_km: float = Query(0.0, ge=0, le=1_000),
+                 suggest: int | None = Query(None, ge=0, le=1_000, description="propose up to K new sites")) -> dict:
+        """Station-network coverage per district, the station scorecard and, with ``suggest``, new sites."""
+        report = coverage_of(store, district, as_of, window_days, radius_km)
+        picks = None if suggest is None else suggest_sites(store, suggest, district, report.as_of, window_days,
+                                                           radius_km)
+        return coverage_json(report, picks)
 
     return app
 

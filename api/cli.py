@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api import output
 from api.cli_common import JSON, STORE, emit, err, errors_reported, open_configured, open_spec, out, settings_of
 from api.cli_mapping import SET, load_with_mapping, mapping_app, resolve
+from api.cli_queries import coverage
 from ontology import InvalidInput
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -246,6 +247,7 @@ def serve(ctx: typer.Context, host: str | None = typer.Option(None), port: int |
 
 
 app.command()(resolve)
+app.command()(coverage)
 app.add_typer(mapping_app, name="mapping")
 
 

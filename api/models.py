@@ -69,3 +69,69 @@ class ErrorBody(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorBody
+
+
+class GapOut(BaseModel):
+    kind: str  # no_station | scope
+    station: str | None
+    lacks: str | None  # drug | device
+    products: int
+
+
+class DistrictCoverageOut(BaseModel):
+    id: str
+    name: str
+    stations: list[str]
+    parks_total: int
+    parks_covered: int
+    parks_rate: float | None
+    enterprises_total: int
+    enterprises_covered: int
+    enterprises_rate: float | None
+    innovative_products_total: int
+    innovative_products_tracked: int
+    innovative_products_rate: float | None
+    key_projects_total: int
+    key_projects_tracked: int
+    key_projects_rate: float | None
+    uncovered_parks: list[str]
+    uncovered_enterprises: list[str]
+    untracked_products: list[str]
+    untracked_projects: list[str]
+    gaps: list[GapOut]
+
+
+class StationScoreOut(BaseModel):
+    id: str
+    name: str
+    type: str
+    scope: str
+    parent: str | None
+    districts: list[str]
+    parks_rate: float | None
+    enterprises_rate: float | None
+    innovative_products_rate: float | None
+    key_projects_rate: float | None
+    score: float | None
+    records: int
+    records_per_month: float
+    targets: int
+    points: int
+    sites: int
+    member_stations: int
+    rank: int
+
+
+class SuggestionOut(BaseModel):
+    site: str
+    name: str
+    kind: str
+    district: str | None
+    gain: int
+    enterprises: list[str]
+
+
+class CoverageOut(BaseModel):
+    districts: list[DistrictCoverageOut]
+    stations: list[StationScoreOut]
+    suggestions: list[SuggestionOut] | None = None  # only when asked for (suggest=K)

@@ -16,12 +16,13 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
 from graph import sqlite_format as fmt
 from graph.interface import DIRECTIONS
+from graph.memory import long_lived
 from graph.model import (
     Counts,
     Edge,
@@ -45,6 +46,7 @@ from ontology import ONTOLOGY_KINDS, InvalidInput, NotFound, SchemaError, StoreU
 from ontology.model import a
 
 KINDS = fmt.KINDS
+T = TypeVar("T")
 
 
 class EmbeddedStore:
@@ -103,7 +105,8 @@ class EmbeddedStore:
         self._load_idx = {lid: idx for idx, (lid, _, _) in self._loads.items()}
         self._sources = dict(conn.execute("SELECT idx, path FROM sources"))
         self._source_idx = {p: idx for idx, p in self._sources.items()}
-        mirror = fmt.read_mirror(conn)
+        with long_lived():
+            mirror = fmt.read_mirror(conn)
         self.nx, self._canon, self._strings = mirror.graph, mirror.canon, mirror.strings
         self._node_counts, self._edge_counts = mirror.node_counts, mirror.edge_counts
         self._next_node, self._next_edge = mirror.next_node, mirror.next_edge
@@ -471,6 +474,17 @@ class EmbeddedStore:
         with self._lock:
             self._refresh()
             return self._node(node_id) if node_id in self.nx._node else None
+
+    def read_graph(self, work: Callable[[nx.MultiDiGraph], T]) -> T:
+        """Run ``work`` on the in-memory graph, caught up with the file, under the store's lock.
+
+        For queries that walk much of the graph (coverage, matching) in their own code; ``work``
+        must not change the graph.  Node attributes are ``{"kind", "name", "_p", **props}``, edge
+        attributes ``{"kind", "_p", **props}``.
+        """
+        with self._lock:
+            self._refresh()
+            return work(self.nx)
 
     def kinds(self, ids: Iterable[str]) -> dict[str, str]:
         with self._lock:

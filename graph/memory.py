@@ -21,3 +21,18 @@ def no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def long_lived() -> Iterator[None]:
+    """Make objects that live as long as the store (the embedded store's graph) and then hide them
+    from the cyclic collector (``gc.freeze``).
+
+    Otherwise the first full collection after a big build walks every one of them (about a second
+    for a city-scale region, paid by whatever query runs first), and so does each later one.
+    Objects frozen earlier are handed back first, so a rebuilt graph's predecessor is collected.
+    """
+    gc.unfreeze()
+    with no_cyclic_gc():
+        yield
+    gc.freeze()

@@ -131,6 +131,17 @@ class Neo4jStore:
         with self._mapped(), self._session() as session:
             return session.execute_read(work)
 
+    def read_cypher(self, work: Callable[[Callable[[q.Query], list[dict[str, Any]]]], T]) -> T:
+        """Run ``work(run)`` in one read transaction; ``run((text, params))`` returns the records as dicts.
+
+        For queries pushed down to the server (coverage, matching); ``work`` may run more than once
+        when the driver retries a transient failure, so it must not have side effects.
+        """
+        def tx_work(tx: Any) -> T:
+            return work(lambda query: [record.data() for record in tx.run(*query)])
+
+        return self._read(tx_work)
+
     def _write_tx(self, work: Callable[[Any], T]) -> T:
         if (tx := self._own_tx()) is not None:
             with self._mapped():
