@@ -93,6 +93,6 @@ def _print_suggestions(console: Console, suggestions: tuple[Suggestion, ...]) ->
     for col in ("#", "site", "kind", "district", "gain", "enterprises"):
         table.add_column(col, justify="right" if col in ("#", "gain", "enterprises") else "left")
     for i, s in enumerate(suggestions, 1):
-        table.add_row(str(i), Text(f"{s.name} ({s.site})"), s.kind, s.district or "—", str(s.gain),
+        table.add_row(str(i), Text(f"{s.name} ({s.site})"), s.kind, Text(s.district or "—"), str(s.gain),
                       str(len(s.enterprises)))
     console.print(table if suggestions else "no site would newly cover an enterprise")

@@ -159,9 +159,9 @@ window. The report found {s['enterprises_covered']:,} of {s['enterprises_total']
 
 Each figure is the median of {REPEAT} calls after a first one (in brackets: Neo4j plans its
 queries on the first). Embedded: the networkx graph in memory (peak RSS of the benchmark process,
-which also generated and loaded the region: {f['peak_mb']:,.0f} MB). Neo4j: Community 5.26 from scripts/neo4j on the same
-2 cores, the aggregates computed by Cypher in one read transaction (the region copied in with
-`biokg copy` in {f['copy_s']:.0f} s). The answers of the two backends: {same}.
+which also generated and loaded the region: {f['peak_mb']:,.0f} MB). Neo4j: Community 5.26 from
+scripts/neo4j on the same 2 cores, the aggregates computed by Cypher in one read transaction (the
+region copied in with `biokg copy` in {f['copy_s']:.0f} s). The answers of the two backends: {same}.
 
 | query | embedded | Neo4j | goal |
 |---|---|---|---|

@@ -286,3 +286,9 @@ def test_neo4j_computes_coverage_in_the_server(neo4j_server, monkeypatch):
         assert [s.site for s in suggest_sites(store, 5, as_of=AS_OF)] == ["park:p2", "park:p4", "park:p5"]
     finally:
         store.close()
+
+
+def test_an_empty_store_has_nothing_to_report(store):
+    report = coverage(store, as_of=AS_OF, radius_km=3)
+    assert (report.districts, report.stations, report.as_of, report.radius_km) == ((), (), AS_OF, 3.0)
+    assert suggest_sites(store, 3, as_of=AS_OF) == ()
