@@ -41,7 +41,6 @@ from queries.coverage_facts import SCOPE_SERVES, DistrictFacts, Facts, StationFa
 from queries.placement import greedy_cover
 
 DAYS_PER_MONTH = 365.25 / 12
-MEASURES = ("parks", "enterprises", "innovative_products", "key_projects")
 # which backend module computes the aggregates, by the method a store offers for it
 BACKENDS = (("read_graph", coverage_embedded), ("read_cypher", coverage_cypher))
 

@@ -1,9 +1,10 @@
 """The coverage aggregates computed inside Neo4j: small pure query builders and one read transaction.
 
 The server does the walking and the counting; what comes back is one row per district and measure
-(totals, covered counts, the ids that miss out), one row per station, and for a placement one row
-per (candidate site, enterprise it would newly cover).  The covered sites, found first, travel
-into the later statements as ``$covered``.
+(totals, covered counts, the ids that miss out) and one row per station; for a placement, one row
+per uncovered park (its uncovered enterprises and their weights) and one per candidate site (the
+parks a point there would reach).  The covered sites, found first, travel into the later
+statements as ``$covered``.
 """
 
 from __future__ import annotations
