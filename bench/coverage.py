@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import shutil
 import statistics
 import sys
 import time
@@ -22,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.neo4j import start_server, stop_server, wipe
-from bench.report import ROOT, write_section
+from bench.report import ROOT, fresh_region, write_section
 
 GOALS = {"embedded": 1.0, "neo4j": 3.0, "suggest": 2.0}  # seconds
 AS_OF = date(2026, 6, 30)  # the generator's records lead up to this day
@@ -69,15 +68,12 @@ def main(argv: list[str] | None = None) -> None:
     from graph import EmbeddedStore
     from graph.copy import copy_store
     from graph.neo4j_store import Neo4jStore
-    from loaders.generate import generate_region, write_region
     from loaders.load import load_paths
 
     work = args.workdir
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    write_region(generate_region(args.enterprises, seed=args.seed), work / "region")
+    region = fresh_region(work, args.enterprises, args.seed)
     embedded = EmbeddedStore(work / "region.sqlite")
-    load_paths(embedded, [work / "region"])
+    load_paths(embedded, [region])
     counts = embedded.counts()
     emb = measure(embedded)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import shutil
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from bench.report import ROOT, run_child, write_section
+from bench.report import ROOT, fresh_region, run_child, write_section
 
 GOALS = {"rows_per_s": 100_000, "peak_bytes_per_edge": 1024}
 
@@ -77,14 +76,10 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps({"load": child_load, "reopen": child_reopen}[action](*rest)))
         return
 
-    from loaders.generate import generate_region, write_region
-
     work = args.workdir
-    region, db = work / "region", work / "region.sqlite"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    db = work / "region.sqlite"
     start = time.perf_counter()
-    write_region(generate_region(args.enterprises, seed=args.seed), region)
+    region = fresh_region(work, args.enterprises, args.seed)
     generated = time.perf_counter() - start
     load = json.loads(run_child("bench.load", "--child", "load", str(region), str(db)))
     size = sum(p.stat().st_size for p in work.glob("region.sqlite*"))

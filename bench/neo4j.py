@@ -21,14 +21,13 @@ import argparse
 import json
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.report import ROOT, write_section
+from bench.report import ROOT, fresh_region, write_section
 
 GOALS = {"nodes_per_s": 40_000, "edges_per_s": 60_000}
 CHUNK = 20_000  # records per write(), as the loader sends them
@@ -131,15 +130,12 @@ def main(argv: list[str] | None = None) -> None:
 
     from graph import EmbeddedStore
     from graph.neo4j_store import Neo4jStore
-    from loaders.generate import generate_region, write_region
     from loaders.load import load_paths
 
     work = args.workdir
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    write_region(generate_region(args.enterprises, seed=args.seed), work / "region")
+    region = fresh_region(work, args.enterprises, args.seed)
     source = EmbeddedStore(work / "source.sqlite")
-    load_paths(source, [work / "region"])
+    load_paths(source, [region])
     nodes = [n for n in source.nodes() if n.provenance.load_id != "ontology"]
     edges = [e for e in source.edges() if e.provenance.load_id != "ontology"]
     source.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -49,6 +50,17 @@ def write_section(name: str, body: str) -> None:
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     BENCHMARKS.write_text(text, encoding="utf-8")
+
+
+def fresh_region(work: Path, enterprises: int, seed: int) -> Path:
+    """Empty ``work`` and write a generated region (``biokg generate``) into ``work/region``; that folder."""
+    from loaders.generate import generate_region, write_region
+
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    region = work / "region"
+    write_region(generate_region(enterprises, seed=seed), region)
+    return region
 
 
 def run_child(module: str, *args: str) -> str:

@@ -40,6 +40,11 @@ _TALLY = ("RETURN d.id AS district, count(x) AS total, sum(CASE WHEN ok THEN 1 E
           "collect(CASE WHEN ok THEN null ELSE x.id END) AS missing")
 
 
+def _tracked_now(var: str) -> str:
+    """A tracking record in the window targets the node bound to ``var``."""
+    return f"EXISTS {{ MATCH ({var})<-[r:TRACKS]-(:Station) WHERE {_TRACKED} }}"
+
+
 def params(w: Window, covered: list[str] | None = None) -> dict[str, Any]:
     return {"start": w.start, "end": w.end, "radius_km": float(w.radius_km), "earth_km": EARTH_RADIUS_KM,
             "district": w.district, "tracking": TRACKING, "types": list(INNOVATIVE_TYPES),
@@ -76,16 +81,16 @@ def product_tallies(w: Window) -> Query:
     return ("MATCH (o:Enterprise|Institution)-[:OWNS]->(p:Product) "
             f"WHERE {_INNOVATIVE} "
             "MATCH (o)-[:IN_DISTRICT]->(d:District) WITH DISTINCT d, p "
-            f"WITH d, p AS x, (EXISTS {{ MATCH (p)<-[r:TRACKS]-(:Station) WHERE {_TRACKED} }} OR "
-            f"EXISTS {{ MATCH (p)<-[:FOR_PRODUCT]-(:KeyProject)<-[r:TRACKS]-(:Station) WHERE {_TRACKED} }}) AS ok "
+            f"WITH d, p AS x, ({_tracked_now('p')} OR "
+            f"EXISTS {{ MATCH (p)<-[:FOR_PRODUCT]-(k:KeyProject) WHERE {_tracked_now('k')} }}) AS ok "
             f"{_TALLY}", params(w))
 
 
 def project_tallies(w: Window) -> Query:
     return ("MATCH (k:KeyProject)-[:UNDERTAKEN_BY]->(:Enterprise|Institution)-[:IN_DISTRICT]->(d:District) "
             "WHERE k.level IN $levels WITH DISTINCT d, k "
-            f"WITH d, k AS x, (EXISTS {{ MATCH (k)<-[r:TRACKS]-(:Station) WHERE {_TRACKED} }} OR "
-            f"EXISTS {{ MATCH (k)-[:FOR_PRODUCT]->(:Product)<-[r:TRACKS]-(:Station) WHERE {_TRACKED} }}) AS ok "
+            f"WITH d, k AS x, ({_tracked_now('k')} OR "
+            f"EXISTS {{ MATCH (k)-[:FOR_PRODUCT]->(p:Product) WHERE {_tracked_now('p')} }}) AS ok "
             f"{_TALLY}", params(w))
 
 
