@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from loaders.entity.places import PROVINCES, UNIVERSITIES, UNIVERSITY_RENAMES, leading_place, province_of
+from loaders.entity.places import UNIVERSITIES, UNIVERSITY_RENAMES, leading_place, province_of
 
 _DROP = re.compile(r"[\s·•・'\"“”‘’`,，.。:：;；!！?？*＊_]+")  # 、 stays: it separates names
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")",
@@ -250,7 +250,3 @@ def place_of_parent(parent: str | None) -> str | None:
         return UNIVERSITIES[parent]
     lead = leading_place(parent)
     return province_of(lead[0]) if lead else None
-
-
-def is_province(text: str) -> bool:
-    return text in PROVINCES
