@@ -62,7 +62,7 @@ def test_a_branch_is_marked_and_keeps_its_whole_name():
     ("上海第二医科大学附属瑞金医院", "上海交通大学", None, "瑞金", "医院"),
     ("上海市（复旦大学附属）公共卫生临床中心", "复旦大学", "上海", "公共卫生临床", "中心"),
     ("上海交通大学医学院附属上海儿童医学中心", "上海交通大学", "上海", "儿童", "医学中心"),
-    ("中国人民解放军北部战区总医院", "中国人民解放军", None, "北部战区总", "医院"),
+    ("中国人民解放军北部战区总医院", None, None, "北部战区总", "医院"),  # 中国人民解放军 before a theatre is dropped
 ])
 def test_hospital_names_come_apart(name, parent, place, core, suffix):
     h = institution_name(name)
@@ -200,3 +200,71 @@ def test_labelled_pairs_meet_the_precision_and_recall_goals():
     wrong = [f"{o.pair['a']} | {o.pair['b']} ({'merged' if o.predicted else 'missed'})" for o in result.errors()]
     assert result.precision >= 0.99, wrong
     assert result.recall >= 0.90, wrong
+
+
+HOLDOUT = Path(__file__).parent / "data" / "resolution_pairs_holdout.csv"
+
+
+def test_pairs_labelled_after_the_rules_meet_the_goals():
+    """The held-out set (issue 12): at least 100 pairs from the real datasets, labelled before the
+    rules were changed for them, covering the named kinds of hard cases; precision >= 0.99 and
+    recall >= 0.90 (the figures, as found and now, are in BENCHMARKS.md)."""
+    rows = read_pairs(HOLDOUT.read_text(encoding="utf-8"))
+    assert len(rows) >= 100 and not {(r["a"], r["b"]) for r in rows} & {
+        (r["a"], r["b"]) for r in read_pairs(PAIRS.read_text(encoding="utf-8"))}
+    categories = {r["category"] for r in rows}
+    assert {"stock_short_vs_full", "hospital_punctuation", "renamed_military", "renamed_hospital",
+            "affiliated_naming", "hard_negative"} <= categories
+    result = evaluate(rows)
+    wrong = [f"{o.pair['a']} | {o.pair['b']} ({'merged' if o.predicted else 'missed'})" for o in result.errors()]
+    assert result.precision >= 0.99, wrong
+    assert result.recall >= 0.90, wrong
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("中国人民解放军307医院", "中国人民解放军三〇七医院"),  # numerals
+    ("中国人民解放军联勤保障部队第九四O医院", "中国人民解放军联勤保障部队第940医院"),  # a Latin O for 〇
+    ("陆军军医大学第一附属医院", "中国人民解放军陆军军医大学第一附属医院"),
+    ("中山大学附属第六医院·广东省胃肠肛门医院", "中山大学附属第六医院（广东省胃肠肛门医院）"),  # side by side
+    ("深圳市精神卫生中心／深圳市康宁医院", "深圳市康宁医院"),
+    ("中国人民解放军总医院第一附属医院（304）", "中国人民解放军总医院第一附属（304）医院"),
+    ("天津医科大学代谢病医院", "天津医科大学朱宪彝纪念医院(代谢病医院)"),  # the alternate takes the university
+    ("广东省中医医院", "广东省中医院"), ("中南大学湘雅二院", "中南大学湘雅二医院"),
+    ("上海市第六人民医院", "上海交通大学医学院附属第六人民医院"),  # a municipality's numbered 人民医院
+    ("第二军医大学长海医院", "上海长海医院"),
+    ("上海长海医院", "海军军医大学第一附属医院"),  # the curated table: 长海 is the first affiliated hospital
+])
+def test_names_written_differently_are_one_hospital(a, b):
+    assert compare(inst(a, id_="a"), inst(b, id_="b")) is not None
+
+
+@pytest.mark.parametrize(("a", "b", "why"), [
+    ("中国人民解放军总医院第一附属医院（304）", "中国人民解放军总医院第一附属医院（305）", "two unit numbers"),
+    ("南京市第一医院", "南京医科大学第一附属医院", "the university's first hospital is not the city's"),
+    ("天津市口腔医院", "天津医科大学口腔医院", "a city's specialty hospital is not the university's"),
+    ("中国医学科学院阜外医院", "云南省阜外心血管病医院", "the academy's hospital and a provincial namesake"),
+    ("汕头大学·香港中文大学联合汕头国际眼科中心", "汕头大学医学院第一附属医院", "one name with a dot in it"),
+    ("海军军医大学第一附属医院", "海军军医大学第二附属医院", "two numbers of one university"),
+    ("上海长海医院", "海军军医大学第二附属医院", "the table names 长海 the first, not the second"),
+])
+def test_and_these_are_not(a, b, why):
+    assert compare(inst(a, id_="a"), inst(b, id_="b")) is None, why
+
+
+def test_the_curated_table_cites_a_source_for_every_row_and_wins_over_places():
+    from loaders.entity.renames import RENAMES
+
+    assert len(RENAMES) >= 20 and all(r.source.strip() and r.old != r.new for r in RENAMES)
+    # the table says 广州军区武汉总医院 became 中部战区总医院 (in 武汉, not 广州): a stated province agrees
+    found = compare(inst("广州军区武汉总医院", id_="a"), inst("中国人民解放军中部战区总医院", id_="b", province="湖北"))
+    assert found is not None and found.rule == "renamed"
+    academy = compare(inst("中国医学科学院皮肤病医院", id_="a", province="江苏"), inst("中国医学科学院皮肤病医院（研究所）", id_="b"))
+    assert academy is not None  # filed in 江苏, the academy's seat (北京) does not veto it
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="中国人民解放军第三〇七九四O医院陆军·／（）() 上海市", max_size=24))
+def test_institution_folding_is_idempotent(text):
+    from loaders.entity.names import institution_fold
+
+    assert institution_fold(institution_fold(text)) == institution_fold(text)

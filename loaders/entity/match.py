@@ -13,16 +13,22 @@ hospital and a university, two different universities a hospital belongs to — 
 | ``hospital_core`` | 0.95 | hospitals with the same distinctive core (中山) and no conflicting university or place |
 | ``hospital_qualified`` | 0.93 | hospitals with the same generic core (第一人民) and the same university or place |
 | ``parent`` | 0.93 | an institute with and without its academy (中国科学院上海药物研究所 / 上海药物研究所) |
+| ``renamed`` | 0.97 | a former name of the other, from the curated table ``renames.csv`` (each row with its source) |
+| ``affiliated`` | 0.9 | a city's numbered 人民医院 and its university-affiliated name (上海市第六人民医院 / |
+|  |  | 上海交通大学医学院附属第六人民医院): the university is named after the city, or in the municipality |
 | ``fuzzy`` | < 0.92 | a typo: Latin names, or the university of hospitals with the same core, that differ by one |
 |  |  | or two characters after their opening (similarity >= ``FUZZY_THRESHOLD``, same numbers) |
 
 Chinese names get no fuzzy rule of their own: one character tells 浙江工业大学 from 浙江工商大学.
+A name is read together with the other names it carries (bracketed, after 暨, side by side with
+· or /) and the names the curated table gives it; a match through the table is ``renamed``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -30,16 +36,20 @@ from loaders.entity.names import (
     CompanyName,
     InstitutionName,
     company_name,
+    fold,
     generic,
     industry_only,
     institution_name,
     place_of_parent,
 )
-from loaders.entity.places import CITIES, province_of
+from loaders.entity.places import ACADEMIES, CITIES, province_of
+from loaders.entity.renames import RENAMES
 
 FUZZY_THRESHOLD = 0.8  # similarity (difflib ratio) a typo must keep; the edit budget below bounds it too
-SCORES = {"uscc": 1.0, "name": 1.0, "normalised": 0.98, "short_name": 0.95, "hospital_core": 0.95,
-          "hospital_qualified": 0.93, "parent": 0.93}
+SCORES = {"uscc": 1.0, "name": 1.0, "normalised": 0.98, "renamed": 0.97, "short_name": 0.95, "hospital_core": 0.95,
+          "hospital_qualified": 0.93, "parent": 0.93, "affiliated": 0.9}
+_MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
+_NUMBERED_PEOPLES = re.compile(r"第[一二三四五六七八九十\d]+人民")
 _NUMBERS = re.compile(r"\d+|第[一二三四五六七八九十百零〇]+|[一二三四五六七八九十]院")
 _ACADEMY = re.compile(r".{2,}(?:大学|科学院|医学院|研究院)$")
 
@@ -64,15 +74,100 @@ class Match:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One way to read one of an entity's names: the name itself, another name it carries, or a
+    name the curated table gives it (``renamed``)."""
+
+    name: str  # the name as given, for the match's record
+    parsed: CompanyName | InstitutionName
+    renamed: bool = False
+
+
+@dataclass(frozen=True)
 class Profile:
     """An entity's names taken apart once, and what they say together: every place and every
     university its names name."""
 
     entity: Entity
-    parsed: tuple[CompanyName, ...] | tuple[InstitutionName, ...]
+    readings: tuple[Reading, ...]
     places: frozenset[str]  # provinces: the record's own, else those its names give
     cities: frozenset[str]
     parents: frozenset[str]
+    seats: frozenset[str] = frozenset()  # provinces of the national academies it belongs to
+    named: frozenset[str] = frozenset()  # provinces its names give (whatever the record states)
+
+    @property
+    def parsed(self) -> tuple[CompanyName | InstitutionName, ...]:
+        return tuple(r.parsed for r in self.readings)
+
+
+@lru_cache(maxsize=1)
+def _curated() -> tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]:
+    """The curated renames as (folded name -> the names it also goes by) and, for hospitals of one
+    university renamed from a name to a number (长海医院 -> 第一附属医院), (university, core) -> cores."""
+    names: dict[str, set[str]] = defaultdict(set)
+    cores: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in RENAMES:
+        if r.type == "university":
+            continue  # the parsers already read universities by their names now
+        if r.kind == "Institution":
+            old, new = institution_name(r.old), institution_name(r.new)
+            if old.hospital and new.hospital and old.parent and old.parent == new.parent and old.core != new.core:
+                cores[(old.parent, old.core)].add(new.core)
+                cores[(new.parent, new.core)].add(old.core)
+            # a name's main part stands for it, unless a unit number was set apart from it
+            pairs = [(a, b) for a in _keys(old) for b in _keys(new)]
+        else:
+            pairs = [(fold(r.old), fold(r.new))]
+        for a, b in pairs:
+            names[a].add(b)
+            names[b].add(a)
+    return names, cores
+
+
+def _keys(x: InstitutionName) -> tuple[str, ...]:
+    return (x.folded,) if x.number else (x.folded, x.main)
+
+
+def _curated_pair(a: Profile, b: Profile) -> Match | None:
+    """Two entities the curated table names as one (by whole names), whatever else they say."""
+    if a.entity.kind != b.entity.kind:
+        return None
+    names, _ = _curated()
+    mine = {(r.name, r.parsed.folded) for r in a.readings if not r.renamed}
+    theirs = {r.parsed.folded: r.name for r in b.readings if not r.renamed}
+    for name, folded in sorted(mine):
+        for other in sorted(names.get(folded, ())):
+            if other in theirs:
+                return Match(SCORES["renamed"], "renamed", (name, theirs[other]))
+    return None
+
+
+def _institution_readings(name: str) -> list[Reading]:
+    x = institution_name(name)
+    out = [Reading(name, x)]
+    for alt in x.alternates:
+        y = institution_name(alt)
+        if y.hospital and not y.parent and not y.place and (x.parent or x.place):
+            y = institution_name((x.parent or x.place or "") + alt)  # 朱宪彝纪念医院(代谢病医院): the university's
+        elif len(y.folded) < 4:
+            continue  # 皮肤病医院（研究所）: a word, not a name
+        out.append(Reading(name, y))
+    names, cores = _curated()
+    for r in list(out):
+        p = r.parsed
+        for other in set().union(*(names.get(k, set()) for k in _keys(p))):
+            out.append(Reading(name, institution_name(other), True))
+        for core in cores.get((p.parent, p.core), ()) if p.hospital and p.parent else ():
+            out.append(Reading(name, replace(p, core=core), True))
+    return out
+
+
+def _company_readings(name: str) -> list[Reading]:
+    out = [Reading(name, company_name(name))]
+    names, _ = _curated()
+    out += [Reading(name, company_name(other), True) for other in names.get(fold(name), ())]
+    return out
 
 
 @lru_cache(maxsize=1 << 15)
@@ -81,22 +176,31 @@ def profile(e: Entity) -> Profile:
     stated = province_of(e.province)
     places: set[str] = set()
     if e.kind == "Enterprise":
-        companies = tuple(company_name(n) for n in e.names)
+        readings = tuple(r for n in e.names for r in _company_readings(n))
+        companies = [r.parsed for r in readings if not r.renamed]
         places |= {province_of(p) or p for c in companies for p in c.places}
         cities = {p for c in companies for p in c.places if p in CITIES}
-        return Profile(e, companies, frozenset({stated} if stated else places), frozenset(cities), frozenset())
-    institutions = tuple(institution_name(n) for n in e.names)
+        return Profile(e, readings, frozenset({stated} if stated else places), frozenset(cities), frozenset())
+    readings = tuple(r for n in e.names for r in _institution_readings(n))
+    institutions = [r.parsed for r in readings if not r.renamed]
     parents = {i.parent for i in institutions if i.parent}
     places |= {p for i in institutions if (p := province_of(i.place) or place_of_parent(i.parent))}
     cities = {i.place for i in institutions if i.place in CITIES}
-    return Profile(e, institutions, frozenset({stated} if stated else places), frozenset(cities), frozenset(parents))
+    seats = frozenset(ACADEMIES[p] for p in parents if p in ACADEMIES)
+    return Profile(e, readings, frozenset({stated} if stated else places), frozenset(cities), frozenset(parents),
+                   seats, frozenset(places))
 
 
 def _vetoed(a: Profile, b: Profile) -> bool:
     ea, eb = a.entity, b.entity
     if ea.kind != eb.kind or (ea.type and eb.type and ea.type != eb.type):
         return True
-    for mine, theirs in ((a.places, b.places), (a.cities, b.cities)):
+    # a national academy's hospital and a namesake its name places elsewhere (中国医学科学院阜外医院 /
+    # 云南省阜外心血管病医院); a province the record states does not count here: the academy's
+    # 皮肤病医院 is filed in 江苏
+    pairs = [(a.places, b.places), (a.cities, b.cities), (a.seats, b.named - b.seats if not b.parents else set()),
+             (a.named - a.seats if not a.parents else set(), b.seats)]
+    for mine, theirs in pairs:
         if mine and theirs and not mine & theirs:
             return True
     return bool(a.parents and b.parents and not any(_same_parent(p, q) for p in a.parents for q in b.parents))
@@ -120,14 +224,25 @@ def compare(a: Entity, b: Entity) -> Match | None:
     if a.uscc and b.uscc:
         return Match(1.0, "uscc", (a.names[0], b.names[0])) if a.uscc == b.uscc else None
     pa, pb = profile(a), profile(b)
+    curated = _curated_pair(pa, pb)
     if _vetoed(pa, pb):
-        return None
+        return curated  # the table's knowledge outranks what the places suggest
+    best = _best(pa, pb)
+    return curated if curated is not None and (best is None or curated.score > best.score) else best
+
+
+def _best(pa: Profile, pb: Profile) -> Match | None:
+    """The best rule any reading of one entity's names and any of the other's meet."""
     best: Match | None = None
-    for na, xa in zip(a.names, pa.parsed, strict=True):
-        for nb, xb in zip(b.names, pb.parsed, strict=True):
-            found = _pair(xa, xb, pa, pb)
-            if found is not None and (best is None or found[1] > best.score):
-                best = Match(found[1], found[0], (na, nb))
+    for ra in pa.readings:
+        for rb in pb.readings:
+            found = _pair(ra.parsed, rb.parsed, pa, pb)
+            if found is None:
+                continue
+            if ra.renamed or rb.renamed:
+                found = ("renamed", min(found[1], SCORES["renamed"]))
+            if best is None or found[1] > best.score:
+                best = Match(found[1], found[0], (ra.name, rb.name))
                 if best.score >= 1.0:
                     return best
     return best
@@ -135,6 +250,8 @@ def compare(a: Entity, b: Entity) -> Match | None:
 
 def _pair(a: CompanyName | InstitutionName, b: CompanyName | InstitutionName, pa: Profile,
           pb: Profile) -> tuple[str, float] | None:
+    if isinstance(a, InstitutionName) and a.number and b.number and a.number != b.number:
+        return None  # （304）and （305）: two units
     if a.folded == b.folded:
         return "name", 1.0
     if isinstance(a, CompanyName):
@@ -165,7 +282,7 @@ def _companies(a: CompanyName, b: CompanyName, pa: Profile, pb: Profile) -> tupl
 
 
 def _institutions(a: InstitutionName, b: InstitutionName) -> tuple[str, float] | None:
-    if {a.folded, a.main, *a.alternates} & {b.folded, b.main, *b.alternates}:
+    if {a.folded, a.main} & {b.folded, b.main}:
         return "name", 1.0
     if a.hospital and b.hospital:
         return _hospitals(a, b)
@@ -179,8 +296,14 @@ def _institutions(a: InstitutionName, b: InstitutionName) -> tuple[str, float] |
 
 
 def _hospitals(a: InstitutionName, b: InstitutionName) -> tuple[str, float] | None:
-    if a.suffix != b.suffix or not a.core or a.core != b.core:
+    if a.suffix != b.suffix:
         return None
+    if not a.core and not b.core and a.parent and a.parent == b.parent and a.suffix == "医院":
+        return "hospital_qualified", SCORES["hospital_qualified"]  # 青岛大学医学院附属医院 / 青岛大学附属医院
+    if not a.core or a.core != b.core:
+        return None
+    if affiliated(a, b) or affiliated(b, a):
+        return "affiliated", SCORES["affiliated"]
     if a.parent and b.parent and a.parent != b.parent:
         if not _same_parent(a.parent, b.parent):
             return None
@@ -194,6 +317,20 @@ def _hospitals(a: InstitutionName, b: InstitutionName) -> tuple[str, float] | No
     if (a.parent and a.parent == b.parent) or (a.place and a.place == b.place):
         return "hospital_qualified", SCORES["hospital_qualified"]
     return None
+
+
+def affiliated(city: InstitutionName, university: InstitutionName) -> bool:
+    """Whether ``city`` (a numbered 人民医院 named by its city) is ``university`` (the same numbered
+    人民医院, named by the university it is affiliated with): the university is named after the city
+    or, in a municipality, lies in it (上海市第六人民医院 / 上海交通大学医学院附属第六人民医院).  Only
+    numbered 人民医院, whose numbers a city gives once: 天津市口腔医院 is not 天津医科大学口腔医院, and
+    南京市第一医院 is not 南京医科大学第一附属医院."""
+    if not city.place or city.parent or not university.parent or university.place:
+        return False
+    if not _NUMBERED_PEOPLES.fullmatch(city.core):
+        return False
+    return university.parent.startswith(city.place) or (
+        city.place in _MUNICIPALITIES and place_of_parent(university.parent) == city.place)
 
 
 def _fuzzy(a: str, b: str) -> tuple[str, float] | None:

@@ -14,7 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from loaders.entity.places import UNIVERSITIES, UNIVERSITY_RENAMES, leading_place, province_of
+from loaders.entity.places import UNIVERSITIES, leading_place, province_of
+from loaders.entity.renames import UNIVERSITY_RENAMES
 
 _DROP = re.compile(r"[\s·•・'\"“”‘’`,，.。:：;；!！?？*＊_]+")  # 、 stays: it separates names
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")",
@@ -39,9 +40,9 @@ def fold(text: str) -> str:
 # stock-name marks: *ST, ST, S*ST, SST, N (first day), C (first days), XD/XR/DR (ex-dividend); -U, -W, -B …
 _MARK_HEAD = re.compile(r"^(?:s?\*?st|sst|xd|xr|dr|[nc](?=[\u4e00-\u9fff]))")
 _MARK_TAIL = re.compile(r"(?:-(?:u|w|uw|wd|b|sb|s|sw|bw)|\(退市\))$")
-LEGAL_FORMS = (  # longest first
+LEGAL_FORMS = (  # longest first; 股份 alone ends Hong Kong short names (山东新华制药股份)
     "集团股份有限公司", "集团有限责任公司", "股份有限公司", "集团有限公司", "有限责任公司", "股份合作公司",
-    "有限公司", "股份公司", "总公司", "(集团)", "集团", "公司",
+    "有限公司", "股份公司", "总公司", "(集团)", "集团", "公司", "股份",
 )
 _LATIN_FORMS = re.compile(
     r"(?:\s*(?:co|company|corp|corporation|inc|incorporated|ltd|limited|llc|lp|llp|plc|gmbh|ag|sa|s\.a|"
@@ -179,19 +180,27 @@ class InstitutionName:
     place: str | None
     core: str
     suffix: str = ""  # 医院, 医学中心, 中心 …: 上海儿童医学中心 is not 上海市儿童医院
+    number: str | None = None  # a bracketed unit number: 中国人民解放军总医院第一附属医院（304）
 
 
-def _split_alternates(text: str) -> tuple[str, list[str], str | None]:
-    """Bracketed parts that are names of their own, or an affiliation: (main, alternates, parent)."""
-    alternates, parent = [], None
+_NAMED = (*_HOSPITAL_TYPES, "大学", "学院", "院", "所")  # what a bracketed part that is a name of its own ends with
+
+
+def _split_alternates(text: str) -> tuple[str, list[str], str | None, str | None]:
+    """Bracketed parts that are names of their own, an affiliation or a unit number:
+    (main, alternates, parent, number)."""
+    alternates, parent, number = [], None, None
 
     def take(m: re.Match) -> str:
-        nonlocal parent
-        inner = m.group(1).removeprefix("暨")
+        nonlocal parent, number
+        inner = m.group(1).removeprefix("暨").removeprefix("原")  # 原: a former name
+        if inner.isdigit():
+            number = inner
+            return ""
         if inner.endswith("附属"):
             parent = inner.removesuffix("附属")
             return ""
-        if inner.endswith(_HOSPITAL_TYPES) or inner.endswith(("大学", "学院", "研究所", "研究院")):
+        if inner.endswith(_NAMED):
             alternates.extend(n for n in inner.split("、") if n)
             return ""
         return m.group(0)
@@ -201,7 +210,41 @@ def _split_alternates(text: str) -> tuple[str, list[str], str | None]:
     if head.endswith(_HOSPITAL_TYPES) and tail.endswith(_HOSPITAL_TYPES):  # not 浙江农林大学暨阳学院
         main = head
         alternates.append(tail)
-    return main, alternates, parent
+    return main, alternates, parent, number
+
+
+# names of one institution written side by side: 中山大学附属第六医院·广东省胃肠肛门医院,
+# 深圳市精神卫生中心／深圳市康宁医院, two names two spaces apart (only when the first is a hospital:
+# 汕头大学·香港中文大学联合汕头国际眼科中心 is one name)
+_SIDE_BY_SIDE = re.compile(r"\s*[·•・/]\s*|\s{2,}")
+_CN_DIGIT = "〇一二三四五六七八九"
+_NUMERAL_RUN = re.compile(rf"(?<![a-z])[{_CN_DIGIT}o]{{2,}}(?![a-z])")  # 三〇七, 九四O (a Latin O for 〇)
+_PLA = re.compile(r"^(?:中国人民)?解放军(?=陆军|海军|空军|火箭军|联勤保障部队|[东南西北中]部战区)")
+_SPELLINGS = (("中医医院", "中医院"), ("妇产科医院", "妇产医院"))  # one hospital kind, two spellings
+
+
+def _numerals(m: re.Match) -> str:
+    run = m.group()
+    if not any(c in _CN_DIGIT for c in run):
+        return run
+    return run.replace("o", "〇").translate(str.maketrans(_CN_DIGIT, "0123456789"))
+
+
+def institution_fold(name: str) -> str:
+    """``fold`` for institutions, with what their names spell in several ways made one: unit
+    numbers in Chinese or Arabic numerals, 解放军 / 中国人民解放军 before a service, 中医医院 /
+    中医院, 湘雅二院 / 湘雅二医院.
+
+    >>> institution_fold("中国人民解放军三〇七医院"), institution_fold("中国人民解放军陆军军医大学第一附属医院")
+    ('中国人民解放军307医院', '陆军军医大学第一附属医院')
+    """
+    text = fold(name)
+    text = re.sub(r"^解放军(?=第|\d)", "中国人民解放军", text)  # 解放军第309医院
+    text = _PLA.sub("", text)
+    text = _NUMERAL_RUN.sub(_numerals, text)
+    for variant, usual in _SPELLINGS:
+        text = text.replace(variant, usual)
+    return re.sub(r"(?<=[一二三四五六七八九十])院$", "医院", text)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -216,9 +259,18 @@ def institution_name(name: str) -> InstitutionName:
     ('复旦大学', '上海', '公共卫生临床')
     >>> institution_name("海军军医大学第一附属医院").core
     '第一'
+    >>> institution_name("深圳市精神卫生中心／深圳市康宁医院").alternates
+    ('深圳市康宁医院',)
     """
-    folded = fold(name)
-    main, alternates, parent = _split_alternates(folded)
+    text = unicodedata.normalize("NFKC", name).strip()
+    text = re.sub(r"[,;，；](?=[^()]*\))", "、", text)  # names listed in brackets: 、 separates them
+    parts = [p for p in _SIDE_BY_SIDE.split(text) if p]
+    side = []
+    if len(parts) > 1 and institution_fold(parts[0]).endswith(_HOSPITAL_TYPES):
+        text, side = parts[0], [institution_fold(p) for p in parts[1:]]
+    folded = institution_fold(text)
+    main, alternates, parent, number = _split_alternates(folded)
+    alternates += side
     hospital = main.endswith(_HOSPITAL_TYPES) and not main.endswith(("研究中心", "检测中心", "转化中心"))
     core, place, kind = main, None, ""
     if hospital:
@@ -234,12 +286,14 @@ def institution_name(name: str) -> InstitutionName:
             elif head:
                 core = head + core  # 第一附属医院: the ordinal is the core
         lead = leading_place(core)
-        if lead and lead[1]:
+        # 香港中文大学 and 广州军区 (a military region) name no place
+        if lead and lead[1] and not re.search("大学|学院", lead[1]) and not lead[1].startswith("军区"):
             place, core = lead[0], lead[1]
         core = core.removeprefix("附属")
     if not hospital and main in UNIVERSITY_RENAMES:  # 第二军医大学 is 海军军医大学 now
         alternates.append(UNIVERSITY_RENAMES[main])
-    return InstitutionName(folded, main, tuple(alternates), hospital, canonical_parent(parent), place, core, kind)
+    return InstitutionName(folded, main, tuple(dict.fromkeys(alternates)), hospital, canonical_parent(parent),
+                           place, core, kind, number)
 
 
 def place_of_parent(parent: str | None) -> str | None:

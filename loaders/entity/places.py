@@ -41,11 +41,13 @@ CITIES = {
 }
 
 _LONG = {"内蒙": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏", "宁夏回族自治区": "宁夏",
-         "新疆维吾尔自治区": "新疆", "内蒙古自治区": "内蒙古", "香港特别行政区": "香港", "澳门特别行政区": "澳门"}
+         "新疆维吾尔自治区": "新疆", "内蒙古自治区": "内蒙古", "香港特别行政区": "香港", "澳门特别行政区": "澳门",
+         "新疆维吾尔族自治区": "新疆"}  # the last: a misspelling official lists carry
 _SUFFIXES = ("特别行政区", "自治区", "省", "市")
 
 # longest first, so that 连云港 wins over a shorter name it starts with
 PLACE_NAMES = tuple(sorted((*PROVINCES, *CITIES), key=len, reverse=True))
+_LONG_FIRST = tuple(sorted(_LONG, key=len, reverse=True))
 
 
 def province_of(place: str | None) -> str | None:
@@ -74,6 +76,9 @@ def leading_place(text: str) -> tuple[str, str] | None:
     >>> leading_place("上海市第一人民医院"), leading_place("苏州盛迪亚生物医药")
     (('上海', '第一人民医院'), ('苏州', '盛迪亚生物医药'))
     """
+    for long in _LONG_FIRST:  # 新疆维吾尔自治区人民医院: the whole long form, not 新疆 + 维吾尔…
+        if text.startswith(long) and len(long) > 2:
+            return _LONG[long], text[len(long):]
     for place in PLACE_NAMES:
         if text.startswith(place):
             rest = text[len(place):]
@@ -85,11 +90,12 @@ def leading_place(text: str) -> tuple[str, str] | None:
     return None
 
 # Universities (and academies) that hospitals belong to, with their province: a hospital's
-# university places it (华中科技大学同济医学院附属同济医院 is in Wuhan, not Shanghai).
+# university places it (华中科技大学同济医学院附属同济医院 is in Wuhan, not Shanghai).  National
+# academies are apart (ACADEMIES): 中国医学科学院皮肤病医院 is in Nanjing, its 血液病医院 in Tianjin.
 UNIVERSITIES = {
     "复旦大学": "上海", "同济大学": "上海", "上海交通大学": "上海", "海军军医大学": "上海", "第二军医大学": "上海",
     "上海中医药大学": "上海", "上海大学": "上海", "上海健康医学院": "上海",
-    "北京大学": "北京", "清华大学": "北京", "首都医科大学": "北京", "北京中医药大学": "北京", "中国医学科学院": "北京",
+    "北京大学": "北京", "清华大学": "北京", "首都医科大学": "北京", "北京中医药大学": "北京",
     "北京协和医学院": "北京", "中国人民解放军总医院": "北京",
     "天津医科大学": "天津", "天津中医药大学": "天津", "南开大学": "天津",
     "重庆医科大学": "重庆", "陆军军医大学": "重庆", "第三军医大学": "重庆",
@@ -110,12 +116,7 @@ UNIVERSITIES = {
     "海南医学院": "海南", "青海大学": "青海", "西藏大学": "西藏",
 }
 
-# Former names of universities hospitals belong to (mergers of the medical universities, 2000-2005,
-# and the 2017 renaming of the army's medical universities) -> the name now.
-UNIVERSITY_RENAMES = {
-    "第二军医大学": "海军军医大学", "第三军医大学": "陆军军医大学", "第四军医大学": "空军军医大学",
-    "上海医科大学": "复旦大学", "上海第二医科大学": "上海交通大学", "同济医科大学": "华中科技大学",
-    "华西医科大学": "四川大学", "北京医科大学": "北京大学", "中山医科大学": "中山大学", "湖南医科大学": "中南大学",
-    "西安医科大学": "西安交通大学", "白求恩医科大学": "吉林大学", "浙江医科大学": "浙江大学", "山东医科大学": "山东大学",
-    "河南医科大学": "郑州大学", "湖北医科大学": "武汉大学", "江西医学院": "南昌大学",
-}
+# National academies and where they are seated: a weak hint, used only when neither record states
+# its province (中国医学科学院阜外医院 is not 云南省阜外心血管病医院; 中国医学科学院皮肤病医院, filed in 江苏, is
+# the one of the ranking).
+ACADEMIES = {"中国医学科学院": "北京", "中国中医科学院": "北京", "北京协和医学院": "北京"}
