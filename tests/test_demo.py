@@ -80,3 +80,53 @@ def test_checked_in_synthetic_files_are_what_the_generator_makes():
         on_disk = list(csv.DictReader(io.StringIO((folder / f"{name}.csv").read_text(encoding="utf-8"), newline="")))
         assert on_disk == [{c: r.get(c, "") for c in columns} for r in fresh[name]], (
             f"{name}.csv differs: run `python -m loaders.generate_demo`")
+
+
+DISTRICT_NAMES = {"黄浦": "310101", "徐汇": "310104", "长宁": "310105", "静安": "310106", "普陀": "310107",
+                  "虹口": "310109", "杨浦": "310110", "闵行": "310112", "宝山": "310113", "嘉定": "310114",
+                  "浦东": "310115", "金山": "310116", "松江": "310117", "青浦": "310118", "奉贤": "310120",
+                  "崇明": "310151"}
+
+
+def _readme_districts() -> dict[str, tuple[str, str, str]]:
+    """The demo README's table of where each institution is: id -> (district, address, source)."""
+    text = (resources.files("loaders") / "demo" / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Where each institution is", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| inst:")]
+    return {r[0].removeprefix("| "): (r[1], r[2], r[3].removesuffix(" |")) for r in rows}
+
+
+def test_every_real_institution_has_a_cited_district():
+    """Each row of real/institutions.csv is in the README's table with its source, and its district
+    is the one the table gives; the rows the table leaves empty are the only ones without."""
+    cited = _readme_districts()
+    with (resources.files("loaders") / "demo" / "real" / "institutions.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["id"] for r in rows} == set(cited)
+    for r in rows:
+        district, _, source = cited[r["id"]]
+        assert source, r["id"]
+        want = "" if district == "—" else f"district:{DISTRICT_NAMES[district]}"
+        assert r["district"] == want, r["id"]
+    assert sum(1 for d, _, _ in cited.values() if d == "—") == 5
+    assert cited["inst:chest"][0] == "徐汇"  # 淮海西路241号
+
+
+def test_cited_filings_exist_and_their_addresses_agree(shared_data):
+    """Every CFDI filing the table cites is in the official list; where the filed address names a
+    district, it is the district the demo gives (an independent check of the table)."""
+    with (shared_data / "cfdi-drug-trial-institutions" / "drug_trial_institutions.csv").open(encoding="utf-8") as fh:
+        filings = {r["recordNo"]: r for r in csv.DictReader(fh)}
+    checked = 0
+    for inst, (district, _, source) in _readme_districts().items():
+        if "药临床机构备字" not in source:
+            continue
+        number = "药临床机构备字" + source.split("药临床机构备字", 1)[1][:10]
+        filing = filings[number]
+        assert filing["areaName"] == "上海市", inst
+        first = filing["address"].split("、")[0].split("，")[0].split("/")[0].split("；")[0]
+        named = [d for d in DISTRICT_NAMES if d in first]
+        if named:
+            assert named == [district], (inst, first)
+            checked += 1
+    assert checked >= 12
