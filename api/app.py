@@ -6,17 +6,17 @@ loading anything from elsewhere; text from data is only ever inserted as text.
 
 from __future__ import annotations
 
-from datetime import date
 from importlib import resources
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
-from api import output
-from api.models import CoverageOut, ErrorOut, NodeDetail, SearchOut, StatsOut
+from api import errors, output
+from api.models import CoverageOut, ErrorOut, NodeDetail, NodeKindName, SearchOut, StatsOut
 from api.output_coverage import coverage_json
 from graph import Store
-from ontology import SCHEMA, BiokgError, NotFound
+from ontology import NotFound
+from ontology.dates import SPELLINGS, parse_day
 from ontology.describe import describe
 from queries.coverage import coverage as coverage_of
 from queries.coverage import suggest_sites
@@ -30,11 +30,18 @@ def create_app(store: Store) -> FastAPI:
     # FastAPI's /docs pulls Swagger UI from a CDN, which pages here must never do; it stays off
     # until the assets are served locally.  The schema itself is at /openapi.json.
     app = FastAPI(title="biokg", version="0.1.0", docs_url=None, redoc_url=None,
-                  responses={404: {"model": ErrorOut}, 400: {"model": ErrorOut}})
+                  responses={400: {"model": ErrorOut, "description": "Invalid parameters"},
+                             404: {"model": ErrorOut, "description": "Not found"},
+                             503: {"model": ErrorOut, "description": "The store is unavailable"}})
+    errors.install(app)
+    plain_openapi = app.openapi
 
-    @app.exception_handler(BiokgError)
-    async def biokg_error(_: Request, exc: BiokgError) -> JSONResponse:
-        return JSONResponse({"error": {"code": exc.code, "message": str(exc)}}, status_code=exc.http_status)
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = errors.without_default_422(plain_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -60,11 +67,10 @@ def create_app(store: Store) -> FastAPI:
         return output.counts_json(store.counts())
 
     @app.get("/api/search", response_model=SearchOut)
-    def search(q: str = Query(..., min_length=1, max_length=200), kind: list[str] | None = Query(None),
+    def search(q: str = Query(..., min_length=1, max_length=200), kind: list[NodeKindName] | None = Query(None),
                limit: int = Query(20, ge=1, le=200)) -> dict:
-        for k in kind or ():
-            SCHEMA.node_kind(k)
-        return {"query": q, "hits": [output.hit_json(h) for h in store.search(q, kinds=kind or None, limit=limit)]}
+        kinds = [k.value for k in kind] if kind else None
+        return {"query": q, "hits": [output.hit_json(h) for h in store.search(q, kinds=kinds, limit=limit)]}
 
     @app.get("/api/nodes/{node_id:path}", response_model=NodeDetail)
     def node(node_id: str, limit: int = Query(200, ge=0, le=10_000, description="edges to return")) -> dict:
@@ -77,11 +83,12 @@ def create_app(store: Store) -> FastAPI:
 
     @app.get("/api/coverage", response_model=CoverageOut, response_model_exclude_unset=True)
     def coverage(district: str | None = Query(None, max_length=100, description="id, code or name"),
-                 as_of: date | None = Query(None, description="the window's last day; default today"),
+                 as_of: str | None = Query(None, max_length=40,
+                                           description=f"the window's last day ({SPELLINGS}); default today"),
                  window_days: int = Query(180, ge=0, le=36_500), radius_km: float = Query(0.0, ge=0, le=1_000),
                  suggest: int | None = Query(None, ge=0, le=1_000, description="propose up to K new sites")) -> dict:
         """Station-network coverage per district, the station scorecard and, with ``suggest``, new sites."""
-        report = coverage_of(store, district, as_of, window_days, radius_km)
+        report = coverage_of(store, district, parse_day("as_of", as_of), window_days, radius_km)
         picks = None if suggest is None else suggest_sites(store, suggest, district, report.as_of, window_days,
                                                            radius_km)
         return coverage_json(report, picks)

@@ -9,7 +9,19 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api import output
-from api.cli_common import JSON, STORE, emit, err, errors_reported, open_configured, open_spec, out, settings_of
+from api.cli_common import (
+    BOM,
+    JSON,
+    STORE,
+    emit,
+    err,
+    errors_reported,
+    open_configured,
+    open_spec,
+    out,
+    settings_of,
+    write_file,
+)
 from api.cli_mapping import SET, load_with_mapping, mapping_app, resolve
 from api.cli_queries import coverage
 from ontology import InvalidInput
@@ -32,6 +44,7 @@ def load(
                                                                "mapping (`biokg mapping list`), for foreign files."),
     sets: list[str] | None = SET,
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Write the valid rows, report the rest."),
+    check: bool = typer.Option(False, "--check", help="Validate exactly as a load would; write nothing."),
     store: str | None = STORE,
     as_json: bool = JSON,
 ) -> None:
@@ -41,19 +54,19 @@ def load(
     with errors_reported(as_json):
         db = open_configured(settings_of(ctx), store, ctx)
         if mapping is not None:
-            load_with_mapping(db, mapping, paths, sets, skip_invalid, as_json)
+            load_with_mapping(db, mapping, paths, sets, skip_invalid, as_json, check)
             return
         if sets:
             raise InvalidInput("--set gives parameters of a mapping; use it with --mapping")
         with Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
             task = bar.add_task("load", total=None)
-            report = load_paths(db, paths, skip_invalid=skip_invalid,
+            report = load_paths(db, paths, skip_invalid=skip_invalid, check=check,
                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
         if as_json:
             emit(output.report_json(report))
         else:
-            output.print_report(out, report)
+            output.print_report(out, report, check=check)
 
 
 @app.command()
@@ -105,14 +118,15 @@ def search(ctx: typer.Context, text: str, kind: list[str] | None = typer.Option(
             output.print_hits(out, hits)
 
 
-EXPORT_FORMATS = ("csv", "ttl", "nt", "jsonld", "graphml")
+EXPORT_FORMATS = ("csv", "xlsx", "ttl", "nt", "jsonld", "graphml")
 
 
 @app.command()
 def export(ctx: typer.Context, out_path: Path = typer.Argument(..., metavar="OUT"),
            fmt: str = typer.Option(..., "--format", help=" | ".join(EXPORT_FORMATS)),
-           store: str | None = STORE) -> None:
-    """Export the store: csv (a folder in the interchange format), ttl, nt, jsonld or graphml (a file)."""
+           bom: bool = BOM, store: str | None = STORE) -> None:
+    """Export the store: csv (a folder in the interchange format), xlsx (one book, a sheet per table;
+    both load again with `biokg load`), ttl, nt, jsonld or graphml (a file)."""
     with errors_reported(False):
         if fmt not in EXPORT_FORMATS:
             raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
@@ -120,19 +134,21 @@ def export(ctx: typer.Context, out_path: Path = typer.Argument(..., metavar="OUT
         if fmt == "csv":
             from loaders.export import write_csv_folder
 
-            paths = write_csv_folder(db, out_path)
+            paths = write_csv_folder(db, out_path, bom=bom)
             err.print(f"wrote {len(paths)} file(s) to {out_path}")
             return
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "graphml":
+        if fmt == "xlsx":
+            from loaders.export import write_xlsx_book
+
+            write_file(out_path, lambda fh: write_xlsx_book(db, fh))
+        elif fmt == "graphml":
             from loaders.export import write_graphml
 
-            with out_path.open("wb") as fh:
-                write_graphml(db, fh)
+            write_file(out_path, lambda fh: write_graphml(db, fh))
         else:
             from loaders.rdf_export import serialize, to_rdf
 
-            out_path.write_bytes(serialize(to_rdf(db.nodes(), db.edges()), fmt))
+            write_file(out_path, lambda fh: fh.write(serialize(to_rdf(db.nodes(), db.edges()), fmt)))
         err.print(f"wrote {out_path}")
 
 

@@ -4,9 +4,13 @@ store, and turning a BiokgError into one located line per problem and a non-zero
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
 
 import typer
 from rich.console import Console
@@ -61,7 +65,7 @@ def errors_reported(as_json: bool) -> Iterator[None]:
         problems = exc.problems if isinstance(exc, LoadError) else []
         if as_json:
             emit({"error": {"code": exc.code, "message": str(exc).splitlines()[-1],
-                             "problems": [output.problem_json(p) for p in problems]}})
+                             "details": [output.problem_json(p) for p in problems]}})
         else:
             lines = [str(p) for p in problems if p.severity == "error"] if problems else []
             for line in lines or [str(exc)]:
@@ -69,6 +73,43 @@ def errors_reported(as_json: bool) -> Iterator[None]:
             if problems:
                 err.print(exc.summary, markup=False)  # type: ignore[attr-defined]
         raise typer.Exit(2 if isinstance(exc, (InvalidInput, LoadError)) else 1) from None
+
+
+def write_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a file whole or not at all: into a temporary file beside it, then renamed over it (a
+    failed export leaves no half-written file behind)."""
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder; name the file to write")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_tables(tables: dict, fmt: str, path: Path, bom: bool, percent: dict | None = None) -> None:
+    """Tables of a report as a folder of CSV files (``fmt`` csv) or one XLSX book; says what it wrote."""
+    from loaders.sheets import check_fits_xlsx, csv_bytes, write_xlsx
+
+    if fmt == "csv":
+        if path.exists() and not path.is_dir():
+            raise InvalidInput(f"{path} is a file; csv output goes to a folder (one file per table)")
+        path.mkdir(parents=True, exist_ok=True)
+        for name, table in tables.items():
+            write_file(path / f"{name}.csv", lambda fh, t=table: fh.write(csv_bytes(t, bom)))
+        err.print(f"wrote {len(tables)} file(s) to {path}: {', '.join(f'{n}.csv' for n in tables)}")
+    else:
+        check_fits_xlsx(tables)
+        write_file(path, lambda fh: write_xlsx(tables, fh, percent))
+        err.print(f"wrote {path} (sheets {', '.join(tables)})")
+
+
+BOM = typer.Option(True, "--bom/--no-bom", help="CSV for people starts with a UTF-8 byte-order mark, so that Excel "
+                                                "shows Chinese; --no-bom for machines.")
 
 
 def emit(data: object) -> None:

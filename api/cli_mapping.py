@@ -29,7 +29,7 @@ def parse_sets(pairs: list[str] | None) -> dict[str, str]:
 
 
 def load_with_mapping(db: Store, mapping: str, data: list[Path], sets: list[str] | None, skip_invalid: bool,
-                      as_json: bool) -> None:
+                      as_json: bool, check: bool = False) -> None:
     """The body of ``biokg load --mapping``."""
     from loaders.mapping.apply import load_mapping
     from loaders.mapping.registry import load_spec
@@ -38,12 +38,12 @@ def load_with_mapping(db: Store, mapping: str, data: list[Path], sets: list[str]
     with Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task("load", total=None)
-        report = load_mapping(db, spec, data, skip_invalid=skip_invalid, mapping_file=file.path,
+        report = load_mapping(db, spec, data, skip_invalid=skip_invalid, mapping_file=file.path, check=check,
                               progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
         emit(output.mapping_report_json(report))
     else:
-        output.print_mapping_report(out, report)
+        output.print_mapping_report(out, report, check=check)
 
 
 @mapping_app.command("list")
@@ -64,37 +64,37 @@ def list_mappings(as_json: bool = JSON) -> None:
 
 @mapping_app.command("check")
 def check_mapping(
+    ctx: typer.Context,
     mapping: str = typer.Argument(..., help="A mapping file (.toml) or the name of a shipped mapping."),
     data: list[Path] | None = typer.Argument(None, help="Files or folders to read through it (optional)."),
     sets: list[str] | None = SET,
+    store: str | None = STORE,
     as_json: bool = JSON,
 ) -> None:
-    """Check a mapping against the ontology; with DATA, also read the files and check every value.
-    Nothing is written anywhere."""
-    from loaders.mapping.records import draft
+    """Check a mapping against the ontology; with DATA, validate the files exactly as `biokg load
+    --mapping` would against the store (references, entity resolution, every value). Nothing is written."""
+    from loaders.mapping.apply import load_mapping
     from loaders.mapping.registry import load_spec
-    from ontology import LoadError
 
     with errors_reported(as_json):
         file, spec = load_spec(mapping, parse_sets(sets))
-        rows = nodes = edges = 0
-        warnings = []
+        report = db = None
         if data:
-            drafts = draft(spec, data)
-            errors = [p for p in drafts.problems if p.severity == "error"]
-            if errors:
-                raise LoadError(drafts.problems, f"{len(errors)} error(s) reading {', '.join(map(str, data))} "
-                                                 f"through {file.path}")
-            rows, nodes, edges = sum(drafts.rows.values()), len(drafts.nodes), len(drafts.edges)
-            warnings = drafts.problems
+            db = open_configured(settings_of(ctx), store, ctx)
+            report = load_mapping(db, spec, data, mapping_file=file.path, check=True)
+        rows = sum(report.rows.values()) if report else 0
+        nodes, edges = report.records if report else (0, 0)
         if as_json:
             emit({"mapping": spec.name, "version": spec.version, "file": file.path, "ok": True, "rows": rows,
-                  "nodes": nodes, "edges": edges, "warnings": [output.problem_json(p) for p in warnings]})
+                  "nodes": nodes, "edges": edges, "merged": len(report.merged) if report else 0,
+                  "ambiguous": len(report.ambiguous) if report else 0,
+                  "warnings": [output.problem_json(p) for p in report.warnings] if report else []})
             return
-        what = f"; {rows:,} rows make {nodes:,} nodes and {edges:,} edges" if data else ""
+        what = (f"; {rows:,} rows make {nodes:,} nodes and {edges:,} edges, validated against {db.path}"
+                if db is not None else "")
         out.print(f"{file.path}: mapping {spec.name} v{spec.version} is valid{what}")
-        for p in warnings:
-            out.print(str(p), style="yellow", markup=False)
+        if report:
+            output.print_mapping_report(out, report, check=True)
 
 
 def resolve(

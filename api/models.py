@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
+
+from ontology import NODE_KINDS
+
+# the node kinds of the ontology, as an enumeration of the schema (a query naming another kind is a 400)
+NodeKindName = Enum("NodeKindName", {k: k for k in NODE_KINDS}, type=str)
 
 
 class ProvenanceOut(BaseModel):
@@ -63,8 +69,9 @@ class StatsOut(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    code: str
+    code: str  # invalid_input, not_found, schema_error, load_error, store_unavailable, …
     message: str
+    details: list[dict[str, Any]]  # per parameter ({field, message, value}) or per located problem
 
 
 class ErrorOut(BaseModel):
@@ -76,6 +83,11 @@ class GapOut(BaseModel):
     station: str | None
     lacks: str | None  # drug | device
     products: int
+
+
+class NamedOut(BaseModel):
+    id: str
+    name: str
 
 
 class DistrictCoverageOut(BaseModel):
@@ -94,10 +106,10 @@ class DistrictCoverageOut(BaseModel):
     key_projects_total: int
     key_projects_tracked: int
     key_projects_rate: float | None
-    uncovered_parks: list[str]
-    uncovered_enterprises: list[str]
-    untracked_products: list[str]
-    untracked_projects: list[str]
+    uncovered_parks: list[NamedOut]
+    uncovered_enterprises: list[NamedOut]
+    untracked_products: list[NamedOut]
+    untracked_projects: list[NamedOut]
     gaps: list[GapOut]
 
 
@@ -128,10 +140,14 @@ class SuggestionOut(BaseModel):
     kind: str
     district: str | None
     gain: int
-    enterprises: list[str]
+    enterprises: list[NamedOut]
 
 
 class CoverageOut(BaseModel):
+    as_of: str  # the window's last day (ISO)
+    window_days: int
+    radius_km: float
+    district: str | None  # the district the lists are limited to
     districts: list[DistrictCoverageOut]
     stations: list[StationScoreOut]
     suggestions: list[SuggestionOut] | None = None  # only when asked for (suggest=K)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -68,6 +70,21 @@ def report_json(r: LoadReport) -> dict[str, Any]:
     }
 
 
+def text_table(title: str | None, columns: list[str], right: tuple[str, ...] = (), lines: bool = False,
+               min_widths: dict[str, int] | None = None) -> Table:
+    """A terminal table that wraps long cells instead of cutting them, with no vertical rules, so
+    that names stay whole at 80 columns; ``right``: the columns aligned right; ``lines``: a blank
+    line between rows (for cells that wrap); ``min_widths``: columns kept at least that wide (by
+    default as wide as the longest line of their header, which therefore never folds)."""
+    # no padding: the box's blank column rules already keep one space between columns
+    table = Table(title=title, title_justify="left", show_lines=lines, box=box.SIMPLE_HEAD, padding=0)
+    for col in columns:
+        header = max((cell_len(line) for line in col.split("\n")), default=0)
+        table.add_column(col, justify="right" if col in right else "left", overflow="fold",
+                         min_width=(min_widths or {}).get(col, header))
+    return table
+
+
 def _label(kind: str) -> str:
     k = NODE_KINDS.get(kind) or EDGE_KINDS.get(kind)
     return f"{kind} {k.zh}" if k else kind
@@ -75,9 +92,7 @@ def _label(kind: str) -> str:
 
 def print_counts(console: Console, c: Counts) -> None:
     for title, data in (("nodes", c.nodes), ("edges", c.edges)):
-        table = Table(title=title, title_justify="left")
-        table.add_column("kind")
-        table.add_column("count", justify="right")
+        table = text_table(title, ["kind", "count"], right=("count",))
         for kind, n in data.items():
             table.add_row(_label(kind), f"{n:,}")
         table.add_row("total", f"{sum(data.values()):,}", style="bold")
@@ -102,9 +117,7 @@ def print_node(console: Console, node: Node, neighbours: list[Neighbour], xrefs:
         console.print(Text(f"  source record {x.id}: {x.source} {x.key!r} ({x.name}) {how}; "
                            f"{_prov_text(x.provenance)}", style="dim"))
     if neighbours:
-        table = Table(title="edges", title_justify="left")
-        for col in ("edge", "", "other", "props", "provenance"):
-            table.add_column(col)
+        table = text_table("edges", ["edge", "", "other", "props", "provenance"])
         for n in neighbours:
             arrow = "->" if n.direction == "out" else "<-"
             props = ", ".join(f"{k}={v}" for k, v in n.edge.props.items())
@@ -114,9 +127,7 @@ def print_node(console: Console, node: Node, neighbours: list[Neighbour], xrefs:
 
 
 def print_hits(console: Console, hits: list[SearchHit]) -> None:
-    table = Table()
-    for col in ("id", "kind", "name", "match"):
-        table.add_column(col)
+    table = text_table(None, ["id", "kind", "name", "match"])
     ranks = ("exact", "prefix", "substring")
     for h in hits:
         matched = "" if h.matched == h.node.name else f" via {h.matched}"
@@ -130,8 +141,11 @@ def _changes(res: WriteResult) -> str:
             f"edges +{res.edges_created} ~{res.edges_updated} ={res.edges_unchanged} -{res.edges_deleted}")
 
 
-def print_report(console: Console, r: LoadReport) -> None:
-    console.print(f"load {r.load_id}: {r.rows:,} rows from {len(r.tables)} table(s); {_changes(r.result)}")
+def print_report(console: Console, r: LoadReport, check: bool = False) -> None:
+    """A load's report; with ``check``, of a validation that wrote nothing."""
+    read = f"{r.rows:,} rows from {len(r.tables)} table(s)"
+    console.print(f"check: {read} valid; nothing written" if check
+                  else f"load {r.load_id}: {read}; {_changes(r.result)}")
     for p in (*r.warnings, *r.skipped):
         console.print(Text(str(p)), style="yellow" if p.severity == "warning" else "red")
 
@@ -156,12 +170,18 @@ def mapping_report_json(r: MappingReport) -> dict[str, Any]:
     }
 
 
-def print_mapping_report(console: Console, r: MappingReport) -> None:
-    console.print(f"load {r.load_id}: mapping {r.mapping} v{r.version} (dataset {r.dataset}): "
-                  f"{sum(r.rows.values()):,} rows from {sum(len(v) for v in r.files.values())} file(s); "
-                  f"{_changes(r.result)}")
-    console.print(f"entity resolution: {len(r.merged)} record(s) merged into existing nodes, "
-                  f"{len(r.ambiguous)} ambiguous (kept apart); `biokg resolve --report` lists them")
+def print_mapping_report(console: Console, r: MappingReport, check: bool = False) -> None:
+    """A load's report; with ``check``, what a load would do (nothing was written)."""
+    read = f"{sum(r.rows.values()):,} rows from {sum(len(v) for v in r.files.values())} file(s)"
+    if check:
+        console.print(f"check: mapping {r.mapping} v{r.version} (dataset {r.dataset}): {read}; nothing written")
+    else:
+        console.print(f"load {r.load_id}: mapping {r.mapping} v{r.version} (dataset {r.dataset}): {read}; "
+                      f"{_changes(r.result)}")
+    merged = "would be merged" if check else "merged"
+    listed = "" if check else "; `biokg resolve --report` lists them"
+    console.print(f"entity resolution: {len(r.merged)} record(s) {merged} into existing nodes, "
+                  f"{len(r.ambiguous)} ambiguous (kept apart){listed}")
     for x in r.ambiguous:
         console.print(Text(f"  ambiguous {x.id}: {x.name!r} matches {', '.join(x.candidates)}"), style="yellow")
     if r.disappeared:

@@ -6,9 +6,10 @@ from dataclasses import asdict
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
+from api.output import text_table
+from loaders.sheets import Table
 from queries.coverage import CoverageReport, DistrictCoverage, Gap, StationScore, Suggestion
 
 RATE_DIGITS = 4
@@ -20,12 +21,46 @@ def _rates(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def coverage_json(report: CoverageReport, suggestions: tuple[Suggestion, ...] | None = None) -> dict[str, Any]:
-    """``{"districts": [...], "stations": [...]}``, and ``"suggestions"`` when they were asked for."""
-    out: dict[str, Any] = {"districts": [_rates(asdict(d)) for d in report.districts],
+    """``{"as_of", "window_days", "radius_km", "district", "districts": [...], "stations": [...]}``,
+    and ``"suggestions"`` when they were asked for."""
+    out: dict[str, Any] = {"as_of": report.as_of.isoformat(), "window_days": report.window_days,
+                           "radius_km": report.radius_km, "district": report.district,
+                           "districts": [_rates(asdict(d)) for d in report.districts],
                            "stations": [_rates(asdict(s)) for s in report.stations]}
     if suggestions is not None:
         out["suggestions"] = [asdict(s) for s in suggestions]
     return out
+
+
+_DISTRICT_COLUMNS = ("parks_total", "parks_covered", "parks_rate", "enterprises_total", "enterprises_covered",
+                     "enterprises_rate", "innovative_products_total", "innovative_products_tracked",
+                     "innovative_products_rate", "key_projects_total", "key_projects_tracked", "key_projects_rate")
+_STATION_COLUMNS = ("parks_rate", "enterprises_rate", "innovative_products_rate", "key_projects_rate", "score",
+                    "records", "records_per_month", "targets", "points", "sites", "member_stations")
+_LISTS = ("uncovered_parks", "uncovered_enterprises", "untracked_products", "untracked_projects")
+PERCENT = {"districts": [c for c in _DISTRICT_COLUMNS if c.endswith("_rate")],
+           "stations": [c for c in _STATION_COLUMNS if c.endswith("_rate")]}
+
+
+def coverage_tables(report: CoverageReport, suggestions: tuple[Suggestion, ...] | None = None) -> dict[str, Table]:
+    """The report as tables for a spreadsheet (the keys of the JSON as headers): districts, the
+    station scorecard, one row per uncovered or untracked item, and the suggestions when asked."""
+    districts = (["id", "name", "stations", *_DISTRICT_COLUMNS, "gaps"],
+                 [[d.id, d.name, list(d.stations), *(getattr(d, c) for c in _DISTRICT_COLUMNS),
+                   "; ".join(map(gap_text, d.gaps))] for d in report.districts])
+    stations = (["rank", "id", "name", "type", "scope", "parent", "districts", *_STATION_COLUMNS],
+                [[s.rank, s.id, s.name, s.type, s.scope, s.parent, list(s.districts),
+                  *(getattr(s, c) for c in _STATION_COLUMNS)] for s in report.stations])
+    missing = (["district", "district_name", "list", "id", "name"],
+               [[d.id, d.name, what, n.id, n.name] for d in report.districts for what in _LISTS
+                for n in getattr(d, what)])
+    tables = {"districts": districts, "stations": stations, "uncovered": missing}
+    if suggestions is not None:
+        tables["suggestions"] = (["order", "site", "name", "kind", "district", "gain", "enterprises",
+                                  "enterprise_names"],
+                                 [[i, x.site, x.name, x.kind, x.district, x.gain, [e.id for e in x.enterprises],
+                                   [e.name for e in x.enterprises]] for i, x in enumerate(suggestions, 1)])
+    return tables
 
 
 def _pct(r: float | None) -> str:
@@ -33,7 +68,8 @@ def _pct(r: float | None) -> str:
 
 
 def _share(done: int, total: int, r: float | None) -> str:
-    return f"{done}/{total} {_pct(r)}" if total else "—"
+    """Counts over the rate, on two lines: narrow enough for city-scale counts at 80 columns."""
+    return f"{done}/{total}\n{_pct(r)}" if total else "—"
 
 
 def gap_text(g: Gap) -> str:
@@ -47,9 +83,10 @@ def gap_text(g: Gap) -> str:
 def print_coverage(console: Console, r: CoverageReport, suggestions: tuple[Suggestion, ...] | None = None) -> None:
     console.print(f"coverage as of {r.as_of} (service records {r.window_days} days back; "
                   f"radius {r.radius_km:g} km)")
-    table = Table(title="districts 区", title_justify="left")
-    for col in ("district", "stations", "parks", "enterprises", "innovative products", "key projects", "gaps"):
-        table.add_column(col, justify="left" if col in ("district", "gaps") else "right")
+    cols = ["district\n区", "stations\n工作站", "parks\n园区", "enterprises\n企业", "innovative\nproducts\n创新产品",
+            "key\nprojects\n重点项目", "gaps\n缺口"]
+    table = text_table("districts 区: covered or tracked / total, and the rate", cols, right=tuple(cols[1:6]),
+                       lines=True, min_widths={cols[0]: 10})
     for d in r.districts:
         table.add_row(Text(d.name), str(len(d.stations)),
                       _share(d.parks_covered, d.parks_total, d.parks_rate),
@@ -66,32 +103,39 @@ def print_coverage(console: Console, r: CoverageReport, suggestions: tuple[Sugge
         _print_suggestions(console, suggestions)
 
 
+STATION_COLUMNS = ["#", "station\n工作站", "parks", "ent.", "prod.", "proj.", "score", "rec/mo", "tgts", "pts"]
+
+
 def _print_stations(console: Console, stations: tuple[StationScore, ...]) -> None:
-    table = Table(title="stations 工作站 (rank by the mean of their districts' rates)", title_justify="left")
-    for col in ("rank", "station", "scope", "parks", "enterprises", "products", "projects", "score",
-                "records/month", "targets", "points", "sites"):
-        table.add_column(col, justify="left" if col in ("station", "scope") else "right")
+    table = text_table("stations 工作站: the rates of the districts they serve", STATION_COLUMNS,
+                       right=tuple(STATION_COLUMNS[2:]), lines=True, min_widths={STATION_COLUMNS[1]: 20})
     for s in stations:
         core = " [core 核]" if s.type == "core" else ""
-        table.add_row(str(s.rank), Text(f"{s.name}{core}"), s.scope, _pct(s.parks_rate),
+        table.add_row(str(s.rank), Text(f"{s.name}{core}\n({s.scope})"), _pct(s.parks_rate),
                       _pct(s.enterprises_rate), _pct(s.innovative_products_rate), _pct(s.key_projects_rate),
                       "—" if s.score is None else f"{s.score:.2f}", f"{s.records_per_month:g}", str(s.targets),
-                      str(s.points), str(s.sites))
+                      f"{s.points}/{s.sites}")
     console.print(table)
+    console.print("# rank by the mean of the rates (score), then records per month, then targets; equal figures "
+                  "share a rank · ent. enterprises covered · prod. innovative products tracked · proj. key projects "
+                  "tracked · rec/mo service records per month · tgts distinct targets · pts service points / sites",
+                  style="dim", soft_wrap=False)
 
 
 def _print_lists(console: Console, d: DistrictCoverage) -> None:
-    for title, ids in (("uncovered parks", d.uncovered_parks), ("uncovered enterprises", d.uncovered_enterprises),
-                       ("untracked innovative products", d.untracked_products),
-                       ("untracked key projects", d.untracked_projects)):
-        console.print(Text(f"{d.name} {title} ({len(ids)}): {', '.join(ids) or '—'}"))
+    for title, items in (("uncovered parks", d.uncovered_parks), ("uncovered enterprises", d.uncovered_enterprises),
+                         ("untracked innovative products", d.untracked_products),
+                         ("untracked key projects", d.untracked_projects)):
+        listed = "; ".join(f"{n.name} ({n.id})" for n in items)
+        console.print(Text(f"{d.name} {title} ({len(items)}): {listed or '—'}"), soft_wrap=False)
 
 
 def _print_suggestions(console: Console, suggestions: tuple[Suggestion, ...]) -> None:
-    table = Table(title="suggested service-point sites 建议新设服务点 (greedy; gain = newly covered enterprises "
-                        "weighted by 1 + innovative products + key projects)", title_justify="left")
-    for col in ("#", "site", "kind", "district", "gain", "enterprises"):
-        table.add_column(col, justify="right" if col in ("#", "gain", "enterprises") else "left")
+    console.print("suggested service-point sites 建议新设服务点 (greedy; gain = newly covered enterprises weighted "
+                  "by 1 + innovative products + key projects)", soft_wrap=False)
+    table = text_table(None,
+                       ["#", "site", "kind", "district", "gain", "enterprises"], right=("#", "gain", "enterprises"),
+                       min_widths={"site": 20})
     for i, s in enumerate(suggestions, 1):
         table.add_row(str(i), Text(f"{s.name} ({s.site})"), s.kind, Text(s.district or "—"), str(s.gain),
                       str(len(s.enterprises)))

@@ -1,13 +1,12 @@
 """Exports of a store: the CSV interchange format and GraphML (RDF lives in ``loaders.rdf_export``).
 
-The CSV export is the load format, so export -> load into an empty store -> export is identical.
-Cores build rows or graphs; only the ``write_*`` functions touch files.
+The CSV export (a folder) and the XLSX export (a book, a sheet per table) are the load format, so
+export -> load into an empty store -> export is identical.  Cores build rows or graphs; only the
+``write_*`` functions touch files.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -16,24 +15,13 @@ import networkx as nx
 
 from graph.interface import Store
 from loaders.interchange import FILES, FileSpec
-from ontology import EDGE_KINDS
+from loaders.sheets import Table, csv_bytes, format_value, write_xlsx
+from ontology import EDGE_KINDS, InvalidInput
 
-Table = tuple[list[str], list[list[str]]]  # header, rows
 
-
-def format_value(value: Any) -> str:
-    """Cell text for a stored value (the inverse of the loader's parsers).
-
-    >>> format_value(["抗体", "疫苗"]), format_value(True), format_value(31.2)
-    ('抗体;疫苗', 'true', '31.2')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return ";".join(format_value(v) for v in value)
-    return str(value)
+def _cell(value: Any) -> Any:
+    """A stored value as a table cell: numbers stay numbers (XLSX keeps them so), the rest is text."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else format_value(value)
 
 
 def _edge_map(store: Store, kind: str, reverse: bool) -> dict[str, list[str]]:
@@ -59,7 +47,7 @@ def _node_table(store: Store, spec: FileSpec) -> Table:
             elif c.role == "name":
                 row.append(node.name)
             elif c.role == "prop":
-                row.append(format_value(node.props.get(c.prop)))  # type: ignore[arg-type]
+                row.append(_cell(node.props.get(c.prop)))  # type: ignore[arg-type]
             else:
                 targets = maps[c.name].get(node.id, [])
                 if c.unresolved_prop:
@@ -85,9 +73,9 @@ def _edge_table(store: Store, spec: FileSpec) -> Table:
                 elif c.role == "direction":
                     row.append(codes[kind])  # type: ignore[index]
                 else:
-                    row.append(format_value(e.props.get(c.prop)))  # type: ignore[arg-type]
+                    row.append(_cell(e.props.get(c.prop)))  # type: ignore[arg-type]
             rows.append(row)
-    rows.sort()
+    rows.sort(key=lambda row: [format_value(v) for v in row])
     return header, rows
 
 
@@ -96,24 +84,27 @@ def export_tables(store: Store) -> dict[str, Table]:
     return {spec.name: (_node_table if spec.is_node_file else _edge_table)(store, spec) for spec in FILES}
 
 
-def csv_bytes(table: Table) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(table[0])
-    writer.writerows(table[1])
-    return buf.getvalue().encode("utf-8")
-
-
-def write_csv_folder(store: Store, out_dir: Path) -> list[Path]:
-    """Write the non-empty interchange tables of ``store`` as CSV files into ``out_dir``."""
+def write_csv_folder(store: Store, out_dir: Path, bom: bool = False) -> list[Path]:
+    """Write the non-empty interchange tables of ``store`` as CSV files into ``out_dir`` (``bom``:
+    each starting with the UTF-8 byte-order mark, for Excel)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInput(f"{out_dir} is a file; the csv export goes to a folder (one file per table)")
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in export_tables(store).items():
         if table[1]:
             path = out_dir / f"{name}.csv"
-            path.write_bytes(csv_bytes(table))
+            path.write_bytes(csv_bytes(table, bom))
             written.append(path)
     return written
+
+
+def write_xlsx_book(store: Store, out: BinaryIO) -> list[str]:
+    """The non-empty interchange tables of ``store`` as one XLSX book, a sheet per table (the book
+    ``biokg load`` reads); the names of the sheets."""
+    tables = {name: table for name, table in export_tables(store).items() if table[1]}
+    write_xlsx(tables, out)
+    return list(tables)
 
 
 def _graphml_value(value: Any) -> Any:

@@ -31,7 +31,6 @@ class Column:
     multi: bool = False
     reverse: bool = False
     default: str | None = None
-    by_name: bool = False  # a reference may also be a name, alias (or division code)
     unresolved_prop: str | None = None  # names that resolve to nothing are kept here (and warned)
 
 
@@ -65,9 +64,9 @@ def _prop(name: str, *zh: str, required=False, multi=False, default=None, prop=N
 
 
 def _ref(name: str, edge: str, refs: tuple[str, ...], *zh: str, required=False, multi=False, reverse=False,
-         by_name=False, unresolved_prop=None) -> Column:
+         unresolved_prop=None) -> Column:
     return Column(name, zh, "edge", edge=edge, refs=refs, required=required, multi=multi, reverse=reverse,
-                  by_name=by_name or refs == ("District",), unresolved_prop=unresolved_prop)
+                  unresolved_prop=unresolved_prop)
 
 
 ORGS = ("Enterprise", "Institution")
@@ -121,7 +120,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("patents", ("专利",), (
         _id(("公开号", "专利号", "编号")), Column("title", ("名称", "标题", "专利名称"), "name", required=True),
         _prop("ipc", "IPC分类号", "IPC", "分类号", multi=True),
-        _ref("applicants", "APPLIED_BY", ORGS, "申请人", "专利权人", multi=True, by_name=True,
+        _ref("applicants", "APPLIED_BY", ORGS, "申请人", "专利权人", multi=True,
              unresolved_prop="applicant_names"),
         _prop("application_date", "申请日"), _prop("status", "法律状态", "状态"),
         _prop("transferable", "可转让", "是否可转让"),

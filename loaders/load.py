@@ -165,10 +165,12 @@ def load_tables(
     load_id: str | None = None,
     now: datetime | None = None,
     read_problems: list[Problem] | None = None,
+    check: bool = False,
 ) -> LoadReport:
     """Validate ``tables`` and write them to ``store``; raise LoadError (nothing written) on errors.
 
     ``read_problems`` is filled by a lazy ``tables`` iterable with files it could not read.
+    ``check``: validate exactly as a load does, write nothing.
     """
     now = now or datetime.now(UTC)
     load_id = load_id or new_load_id(now)
@@ -191,8 +193,11 @@ def load_tables(
         del resolver
         valid = [d for d in drafts if not d.errors]
         del drafts
-        added = {k: v for k, v in contributions(store).items() if k in existed} if existed else {}
-        result = _write(store, valid, existed, load_id, loaded_at, progress, added)
+        if check:
+            result = WriteResult()
+        else:
+            added = {k: v for k, v in contributions(store).items() if k in existed} if existed else {}
+            result = _write(store, valid, existed, load_id, loaded_at, progress, added)
     warnings = tuple(p for p in problems if p.severity == "warning")
     return LoadReport(load_id, tuple(seen), result, warnings, tuple(sorted(skipped_rows)))
 

@@ -82,12 +82,13 @@ def plan_table(table: RawTable, spec: FileSpec, problems: list[Problem]) -> Plan
     if missing or duplicated:
         return None
     columns = []
+    excel = table.encoding == "xlsx"  # a spreadsheet's dates may be serial numbers
     for col in spec.columns:
         if col.name not in positions and col.default is None:
             continue
         parser = None
         if col.role == "prop" and not col.refs:
-            parser = cell_parser(prop_decl(spec, col), col.multi)
+            parser = cell_parser(prop_decl(spec, col), col.multi, excel)
         elif col.role == "direction":
             parser = enum_parser(ENUMS["capability_direction"])
         columns.append((positions.get(col.name, -1), col, parser))

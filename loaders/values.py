@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from ontology import SCHEMA, Enumeration, Prop
+from ontology.dates import parse_date
 
 LIST_SEPARATORS = re.compile(r"[;；、]")
-_DATE_FORMS = (
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
-    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
-)
 _TRUE = frozenset({"true", "是", "1", "yes", "y", "t", "有"})
 _FALSE = frozenset({"false", "否", "0", "no", "n", "f", "无"})
 
@@ -31,29 +26,6 @@ def split_list(raw: str) -> list[str]:
         if part and part not in out:
             out.append(part)
     return out
-
-
-def parse_date(raw: str) -> str:
-    """ISO date from YYYY-MM-DD, YYYY/M/D or YYYY年M月D日.
-
-    >>> parse_date("2024年3月5日")
-    '2024-03-05'
-    """
-    text = raw.strip()
-    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
-        try:
-            return date.fromisoformat(text).isoformat()  # the common case, in C
-        except ValueError:
-            pass  # fall through for the located message
-    for form in _DATE_FORMS:
-        m = form.match(text)
-        if m:
-            y, mo, d = (int(x) for x in m.groups())
-            try:
-                return date(y, mo, d).isoformat()
-            except ValueError as exc:
-                raise ValueError(f"{raw!r} is not a real date ({exc})") from None
-    raise ValueError(f"{raw!r} is not a date (use YYYY-MM-DD, YYYY/M/D or YYYY年M月D日)")
 
 
 def parse_bool(raw: str) -> bool:
@@ -95,6 +67,12 @@ def enum_parser(enum: Enumeration) -> Callable[[str], str]:
 
 
 _SHARED: dict[str, Any] = {}
+_SHARED_EXCEL: dict[str, Any] = {}
+
+
+def _excel_date(raw: str) -> str:
+    return parse_date(raw, excel=True)
+
 
 _SCALARS: dict[str, Callable[[str], Any]] = {
     "str": str.strip,
@@ -105,18 +83,21 @@ _SCALARS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def cell_parser(prop: Prop, multi: bool) -> Callable[[str], Any]:
+def cell_parser(prop: Prop, multi: bool, excel: bool = False) -> Callable[[str], Any]:
     """A parser for one column filling ``prop``: type, enumeration and format checks included;
-    list properties (and ``multi`` columns) split the cell on ; ； and 、."""
-    one = item_parser(prop)
+    list properties (and ``multi`` columns) split the cell on ; ； and 、.  ``excel``: the cells come
+    from a spreadsheet (dates may be serial numbers)."""
+    one = item_parser(prop, excel)
     if multi or prop.type.endswith("_list"):
         return lambda raw: [one(part) for part in split_list(raw)]
     return one
 
 
-def item_parser(prop: Prop) -> Callable[[str], Any]:
-    """A parser for one value of ``prop`` (one item of a list property)."""
+def item_parser(prop: Prop, excel: bool = False) -> Callable[[str], Any]:
+    """A parser for one value of ``prop`` (one item of a list property); ``excel`` as for cell_parser."""
     item = enum_parser(SCHEMA.enums[prop.enum]) if prop.enum else _SCALARS[prop.type.removesuffix("_list")]
+    if excel and prop.type == "date":
+        item = _excel_date
     check = SCHEMA.formats.get(prop.fmt) if prop.fmt else None
     if prop.type == "float" and (prop.minimum is not None or prop.maximum is not None):
         lo, hi = prop.minimum, prop.maximum
@@ -142,7 +123,7 @@ def item_parser(prop: Prop) -> Callable[[str], Any]:
     if prop.type == "date" or prop.fmt == "ipc":
         # dates and IPC symbols repeat across rows: while a load holds its parsed rows for
         # validation, keep one string of each, not one per cell (the store shares its own copies)
-        checked, memo = one, _SHARED
+        checked, memo = one, _SHARED_EXCEL if excel else _SHARED
 
         def one(raw: str) -> Any:
             value = memo.get(raw)

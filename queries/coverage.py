@@ -9,7 +9,8 @@
   district, a key project to its undertaker's district (IN_DISTRICT edges; one with several counts
   in each);
 - an enterprise is covered when its park is covered, or a station serving the enterprise's
-  district has a service record (any type) for it dated in ``[as_of - window_days, as_of]``;
+  district has a service record (any type) dated in ``[as_of - window_days, as_of]`` for it, for a
+  product it owns or for a key project it undertakes (service to a product is service to its owner);
 - an *innovative product* is a device or IVD of class II or III in an innovation channel (national
   or shanghai); it is tracked when a ``tracking`` record in the window targets it or a key project
   for it;
@@ -20,8 +21,10 @@
 
 The station scorecard gives each station the rates of the districts it serves, its records per
 month and distinct targets in the window, its points and sites, and a rank: by the mean of those
-rates (the policy's "突出实绩"), then records per month, then distinct targets, then id.  The rank
-is city-wide, also when the report is limited to one district.
+rates (the policy's "突出实绩"), then records per month, then distinct targets.  Stations equal on
+all three share a rank (1, 2, 2, 4: a core and its member station serving one district on the same
+figures rank alike) and are listed by id.  The rank is city-wide, also when the report is limited
+to one district.  Lists of parks, enterprises, products and projects give each one's id and name.
 
 Each backend computes the aggregates where the data is (``coverage_embedded`` on networkx,
 ``coverage_cypher`` in Neo4j); this module turns them into the report.
@@ -37,7 +40,7 @@ from typing import Any
 from graph.text import normalise
 from ontology import InvalidInput, NotFound
 from queries import coverage_cypher, coverage_embedded
-from queries.coverage_facts import SCOPE_SERVES, DistrictFacts, Facts, StationFacts, Tally, Window
+from queries.coverage_facts import SCOPE_SERVES, DistrictFacts, Facts, Named, StationFacts, Tally, Window
 from queries.placement import greedy_cover
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -70,10 +73,10 @@ class DistrictCoverage:
     key_projects_total: int
     key_projects_tracked: int
     key_projects_rate: float | None
-    uncovered_parks: tuple[str, ...]
-    uncovered_enterprises: tuple[str, ...]
-    untracked_products: tuple[str, ...]
-    untracked_projects: tuple[str, ...]
+    uncovered_parks: tuple[Named, ...]  # by id
+    uncovered_enterprises: tuple[Named, ...]
+    untracked_products: tuple[Named, ...]
+    untracked_projects: tuple[Named, ...]
     gaps: tuple[Gap, ...]
 
 
@@ -96,7 +99,7 @@ class StationScore:
     points: int
     sites: int
     member_stations: int
-    rank: int  # 1 is best; the last is 末位
+    rank: int  # 1 is best; equal figures share a rank; the last is 末位
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class Suggestion:
     kind: str  # Park | Institution
     district: str | None
     gain: int  # newly covered weight: each enterprise 1 + its innovative products + its key projects
-    enterprises: tuple[str, ...]  # the enterprises it newly covers
+    enterprises: tuple[Named, ...]  # the enterprises it newly covers, by id
 
 
 def coverage(store: Any, district: str | None = None, as_of: date | None = None, window_days: int = 180,
@@ -135,10 +138,11 @@ def suggest_sites(store: Any, k: int, district: str | None = None, as_of: date |
         raise InvalidInput(f"k (suggestions) must be a whole number >= 0, got {k!r}")
     w = window(store, district, as_of, window_days, radius_km)
     sites = {c.site: c for c in backend(store).candidates(store, w)}
-    weights = {e: weight for c in sites.values() for e, weight in c.covers}
-    picks = greedy_cover({s: {e for e, _ in c.covers} for s, c in sites.items()}, weights, k)
-    return tuple(Suggestion(p.key, sites[p.key].name, sites[p.key].kind, sites[p.key].district, p.gain, p.covered)
-                 for p in picks)
+    weights = {e.id: weight for c in sites.values() for e, weight in c.covers}
+    names = {e.id: e for c in sites.values() for e, _ in c.covers}
+    picks = greedy_cover({s: {e.id for e, _ in c.covers} for s, c in sites.items()}, weights, k)
+    return tuple(Suggestion(p.key, sites[p.key].name, sites[p.key].kind, sites[p.key].district, p.gain,
+                            tuple(names[e] for e in p.covered)) for p in picks)
 
 
 def backend(store: Any):
@@ -187,8 +191,11 @@ def report(found: Facts, w: Window) -> CoverageReport:
     districts = [_district(d, serving.get(d.id, [])) for d in found.districts]
     tallies = {d.id: d for d in found.districts}
     scores = sorted((_score(s, [tallies[d] for d in s.districts if d in tallies], w) for s in found.stations),
-                    key=_rank_key)
-    stations = [StationScore(**{**vars(s), "rank": i}) for i, s in enumerate(scores, 1)]
+                    key=lambda s: (_rank_key(s), s.id))
+    stations = []
+    for i, s in enumerate(scores, 1):
+        tied = stations and _rank_key(stations[-1]) == _rank_key(s)
+        stations.append(StationScore(**{**vars(s), "rank": stations[-1].rank if tied else i}))
     if w.district is not None:
         districts = [d for d in districts if d.id == w.district]
         stations = [s for s in stations if w.district in s.districts]
@@ -234,4 +241,6 @@ def _score(s: StationFacts, served: list[DistrictFacts], w: Window) -> StationSc
 
 
 def _rank_key(s: StationScore) -> tuple:
-    return (s.score is None, -(s.score or 0.0), -s.records_per_month, -s.targets, s.id)
+    """What a rank compares (standard competition ranking: equal keys, equal rank).  Scores are
+    compared to 9 digits, so that means of equal rates summed in another order still tie."""
+    return (s.score is None, -round(s.score or 0.0, 9), -s.records_per_month, -s.targets)

@@ -21,6 +21,7 @@ from queries.coverage_facts import (
     Candidate,
     DistrictFacts,
     Facts,
+    Named,
     StationFacts,
     Tally,
     Window,
@@ -31,13 +32,15 @@ _IN_WINDOW = "r.date >= $start AND r.date <= $end"
 _TRACKED = f"r.type = $tracking AND {_IN_WINDOW}"
 _INNOVATIVE = "p.type IN $types AND p.device_class IN $classes AND p.innovation_channel IN $channels"
 _HAS_COORDS = "{0}.lat IS NOT NULL AND {0}.lon IS NOT NULL"
-# an enterprise is covered by its park or by a recent record of a station of its district
+# an enterprise is covered by its park, or by a recent record of a station of its district for it,
+# a product it owns or a key project it undertakes: the nodes zero or one OWNS|UNDERTAKEN_BY hop
+# away in either direction, since OWNS only leaves organisations and UNDERTAKEN_BY only enters them
 _ENTERPRISE_COVERED = (
     "(EXISTS { MATCH (e)-[:LOCATED_IN]->(q:Park) WHERE q.id IN $covered } OR "
-    f"EXISTS {{ MATCH (e)<-[r:TRACKS]-(s:Station) WHERE {_IN_WINDOW} "
+    f"EXISTS {{ MATCH (e)-[:OWNS|UNDERTAKEN_BY*0..1]-(t)<-[r:TRACKS]-(s:Station) WHERE {_IN_WINDOW} "
     "AND EXISTS { MATCH (s)-[:SERVES]->(:District)<-[:IN_DISTRICT]-(e) } })")
 _TALLY = ("RETURN d.id AS district, count(x) AS total, sum(CASE WHEN ok THEN 1 ELSE 0 END) AS done, "
-          "collect(CASE WHEN ok THEN null ELSE x.id END) AS missing")
+          "collect(CASE WHEN ok THEN null ELSE [x.id, x.name] END) AS missing")
 
 
 def _tracked_now(var: str) -> str:
@@ -126,7 +129,7 @@ def coverable_parks(w: Window, covered: list[str]) -> Query:
         "WITH DISTINCT x, e "
         f"WITH x, e, 1 + COUNT {{ MATCH (e)-[:OWNS]->(p:Product) WHERE {_INNOVATIVE} RETURN DISTINCT p }} "
         "+ COUNT { MATCH (k:KeyProject)-[:UNDERTAKEN_BY]->(e) WHERE k.level IN $levels RETURN DISTINCT k } AS weight "
-        "RETURN x.id AS park, collect([e.id, weight]) AS enterprises", params(w, covered))
+        "RETURN x.id AS park, collect([e.id, e.name, weight]) AS enterprises", params(w, covered))
 
 
 def candidate_reach(w: Window, parks: list[str]) -> Query:
@@ -162,19 +165,21 @@ def facts(store: Any, w: Window) -> Facts:
 def candidates(store: Any, w: Window) -> list[Candidate]:
     def work(run) -> list[Candidate]:
         covered = sorted(r["id"] for r in run(covered_sites(w)))
-        coverable = {r["park"]: [(e, n) for e, n in r["enterprises"]] for r in run(coverable_parks(w, covered))}
+        coverable = {r["park"]: [(Named(e, name), n) for e, name, n in r["enterprises"]]
+                     for r in run(coverable_parks(w, covered))}
         out = []
         for r in sorted(run(candidate_reach(w, sorted(coverable))), key=lambda r: r["site"]):
             covers = dict(pair for park in r["parks"] for pair in coverable[park])
             out.append(Candidate(r["site"], r["name"], r["kind"], min(r["districts"], default=None),
-                                 tuple(sorted(covers.items()))))
+                                 tuple(sorted(covers.items(), key=lambda c: c[0].id))))
         return out
 
     return store.read_cypher(work)
 
 
 def _tallies(rows: list[dict]) -> dict[str, Tally]:
-    return {r["district"]: Tally(r["total"], r["done"], tuple(sorted(r["missing"]))) for r in rows}
+    return {r["district"]: Tally(r["total"], r["done"], tuple(Named(i, n) for i, n in sorted(r["missing"])))
+            for r in rows}
 
 
 def _station(r: dict) -> StationFacts:

@@ -22,6 +22,7 @@ from queries.coverage_facts import (
     Candidate,
     DistrictFacts,
     Facts,
+    Named,
     StationFacts,
     Tally,
     Window,
@@ -74,6 +75,15 @@ class _View:
                     elif self.start <= a["date"] <= self.end:
                         self.recent[t].append((s, a["type"]))
         self.serves = {s: set(self.station_out[s]["SERVES"]) for s in self.by_kind["Station"]}
+        # a recent record for a product or a key project serves its owner or undertaker too: found
+        # from the few recently served targets, not from every enterprise's edges
+        self.served_through: dict[str, list[str]] = defaultdict(list)
+        for t, served in self.recent.items():
+            kind = self.nodes[t]["kind"]
+            orgs = ([u for u, _ in self.into(t, "OWNS")] if kind == "Product"
+                    else self.out(t, "UNDERTAKEN_BY") if kind == "KeyProject" else [])
+            for o in orgs:
+                self.served_through[o] += [station for station, _ in served]
         self.centres = {x for s in self.by_kind["Station"] for x in self.station_out[s]["SITED_AT"]} | {
             x for sp in self.by_kind["ServicePoint"] for x in self.out(sp, "SITED_AT")}
         self.covered_sites = self.centres | self._near(self.centres, self.by_kind["Park"] + self.by_kind["Institution"])
@@ -102,10 +112,13 @@ class _View:
 
     # --- the semantics
     def enterprise_covered(self, e: str) -> bool:
+        """Its park is covered, or a station of its district served it, one of its products or a key
+        project it undertakes in the window."""
         if any(p in self.covered_sites for p in self.parks_of.get(e, ())):
             return True
         own = self.districts(e)
-        return any(self.serves[s] & own for s, _ in self.recent.get(e, ()))
+        return any(self.serves[s] & own for s, _ in self.recent.get(e, ())) or any(
+            self.serves[s] & own for s in self.served_through.get(e, ()))
 
     def tracked_directly(self, n: str) -> bool:
         return any(kind == TRACKING for _, kind in self.recent.get(n, ()))
@@ -155,7 +168,7 @@ class _View:
                 for d in own:
                     per[d]["projects"][k] = ok
         districts = tuple(
-            DistrictFacts(d, self.nodes[d]["name"], *(tally(per[d][m]) if d in per else Tally()
+            DistrictFacts(d, self.nodes[d]["name"], *(tally(per[d][m], self.name) if d in per else Tally()
                                                       for m in ("parks", "enterprises", "products", "projects")),
                           tuple(sorted(types[d].items())))
             for d in sorted(self.by_kind["District"]))
@@ -176,6 +189,9 @@ class _View:
                                     min(mine["PART_OF"], default=None), tuple(sorted(self.serves[s])),
                                     len(records[s]), len(set(records[s])), len(points), len(sites), len(members)))
         return tuple(out)
+
+    def name(self, n: str) -> str:
+        return self.nodes[n]["name"]
 
     def weight(self, e: str) -> int:
         products = sum(1 for p in set(self.out(e, "OWNS")) if self.innovative(p))
@@ -202,5 +218,5 @@ class _View:
                 weights[e] = self.weight(e)
             own = sorted(self.districts(c))
             out.append(Candidate(c, self.nodes[c]["name"], self.nodes[c]["kind"], own[0] if own else None,
-                                 tuple((e, weights[e]) for e in sorted(ents))))
+                                 tuple((Named(e, self.name(e)), weights[e]) for e in sorted(ents))))
         return out

@@ -8,6 +8,7 @@ computed once, in ``queries.coverage``, the same way for both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -42,13 +43,21 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Named:
+    """A node in a report: its id and its name."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Tally:
     """One measure in one district: how many there are, how many are covered or tracked, and the
-    ids of the others (sorted)."""
+    others (by id)."""
 
     total: int = 0
     done: int = 0
-    missing: tuple[str, ...] = ()
+    missing: tuple[Named, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,10 +101,10 @@ class Candidate:
     name: str
     kind: str
     district: str | None
-    covers: tuple[tuple[str, int], ...]  # (enterprise id, weight), by id
+    covers: tuple[tuple[Named, int], ...]  # (enterprise, weight), by id
 
 
-def tally(ids_done: dict[str, bool]) -> Tally:
+def tally(ids_done: dict[str, bool], name_of: Callable[[str], str]) -> Tally:
     """A tally from each id's covered flag."""
-    missing = tuple(sorted(i for i, ok in ids_done.items() if not ok))
+    missing = tuple(Named(i, name_of(i)) for i in sorted(i for i, ok in ids_done.items() if not ok))
     return Tally(len(ids_done), len(ids_done) - len(missing), missing)

@@ -74,6 +74,17 @@ def demo_store(tmp_path_factory):
     s.close()
 
 
+@pytest.fixture
+def hand_file(tmp_path) -> str:
+    """An embedded store file with the hand-built coverage region of test_coverage."""
+    from test_coverage import region
+
+    path = tmp_path / "hand.sqlite"
+    with EmbeddedStore(path) as s:
+        s.write(*region())
+    return str(path)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real datasets beside the checkout (../shared/data); CI has them."""

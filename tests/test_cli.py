@@ -71,7 +71,7 @@ def test_bad_input_exits_non_zero_with_one_located_line(region_dir, tmp_path):
 
     as_json = json.loads(run("load", str(region_dir), "--store", db, "--json").stdout)
     assert as_json["error"]["code"] == "load_error"
-    assert as_json["error"]["problems"][0] == {"file": str(path), "line": 2, "column": 3, "severity": "error",
+    assert as_json["error"]["details"][0] == {"file": str(path), "line": 2, "column": 3, "severity": "error",
                                                "message": f"uscc: USCC '{BAD_USCC}' fails the GB 32100-2015 check: "
                                                           f"last character should be '{GOOD_USCC[-1]}'"}
 

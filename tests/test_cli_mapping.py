@@ -71,12 +71,12 @@ def test_load_show_resolve_and_undo(tmp_path, trials):
     shown = json.loads(biokg("show", "inst:tongji-hospital", "--json").stdout)
     trial = next(e for e in shown["edges"] if e["kind"] == "TRIAL_SITE")
     assert trial["provenance"]["dataset"] == "cde-clinical-trials-sample"
-    assert trial["provenance"]["mapping"] == "cde-clinical-trials-sample" and trial["provenance"]["mapping_version"] == "1"
+    assert trial["provenance"]["mapping"] == "cde-clinical-trials-sample" and trial["provenance"]["mapping_version"] == "2"
     assert trial["provenance"]["source"].endswith("trial_site_info.csv")
     assert {r["name"] for r in shown["source_records"]} == {"上海市同济医院", "同济大学附属同济医院"}
     assert shown["provenance"]["mapping"] is None  # the node itself is the demo's
     human = biokg("show", "inst:tongji-hospital").stdout
-    assert "dataset cde-clinical-trials-sample, mapping cde-clinical-trials-sample v1" in human
+    assert "dataset cde-clinical-trials-sample, mapping cde-clinical-trials-sample v2" in human
     assert f"source record {merged['上海市同济医院']['id']}" in human
 
     report = json.loads(biokg("resolve", "--report", "--json").stdout)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from test_coverage import AS_OF, D1, D2, D3, region
+from test_coverage import AS_OF, D1, D2, D3
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -20,14 +21,6 @@ DEMO_AS_OF = date(2026, 11, 20)  # the demo's service records lead up to this da
 GUIDANCE_WITHOUT_STATION = {"黄浦区", "静安区", "虹口区", "杨浦区", "崇明区"}
 
 
-@pytest.fixture
-def hand_file(tmp_path):
-    path = tmp_path / "hand.sqlite"
-    with EmbeddedStore(path) as s:
-        s.write(*region())
-    return str(path)
-
-
 def run(*args: str):
     return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
@@ -36,9 +29,11 @@ def test_cli_json_has_the_report_keys_and_the_hand_computed_answers(hand_file):
     got = run("coverage", "--store", hand_file, "--as-of", AS_OF.isoformat(), "--json")
     assert got.exit_code == 0, got.output
     body = json.loads(got.stdout)
-    assert set(body) == {"districts", "stations"}
+    assert set(body) == {"as_of", "window_days", "radius_km", "district", "districts", "stations"}
+    assert (body["as_of"], body["window_days"], body["radius_km"], body["district"]) == ("2026-06-30", 180, 0.0, None)
     d = {x["id"]: x for x in body["districts"]}
-    assert d[D1]["uncovered_enterprises"] == ["ent:e2", "ent:e4"] and d[D1]["enterprises_rate"] == 0.5
+    assert d[D1]["uncovered_enterprises"] == [{"id": "ent:e10", "name": "企业10"}, {"id": "ent:e4", "name": "企业4"}]
+    assert d[D1]["enterprises_rate"] == 0.6667 and d[D1]["uncovered_parks"] == [{"id": "park:p2", "name": "P2园"}]
     assert d[D2]["gaps"] == [{"kind": "scope", "station": "station:s2", "lacks": "device", "products": 2}]
     assert d[D3]["gaps"] == [{"kind": "no_station", "station": None, "lacks": None, "products": 0}]
     assert set(d[D1]) == {
@@ -47,21 +42,24 @@ def test_cli_json_has_the_report_keys_and_the_hand_computed_answers(hand_file):
         "innovative_products_rate", "key_projects_total", "key_projects_tracked", "key_projects_rate",
         "uncovered_parks", "uncovered_enterprises", "untracked_products", "untracked_projects", "gaps"}
     assert [(s["id"], s["rank"], s["score"]) for s in body["stations"]] == [
-        ("station:c", 1, 0.75), ("station:s1", 2, 0.75), ("station:s2", 3, 0.5)]
+        ("station:c", 1, 0.7917), ("station:s1", 2, 0.7917), ("station:s2", 3, 0.5)]
 
 
 def test_cli_options_reach_the_query(hand_file):
     args = ("coverage", "--store", hand_file, "--as-of", "2026-06-30", "--json")
     wide = json.loads(run(*args, "--window-days", "181", "--radius-km", "10").stdout)
     d = {x["id"]: x for x in wide["districts"]}
-    assert d[D1]["uncovered_enterprises"] == ["ent:e4"] and d[D2]["untracked_products"] == ["prod:5"]
+    assert d[D1]["uncovered_enterprises"] == [{"id": "ent:e4", "name": "企业4"}]
+    assert d[D2]["untracked_products"] == [{"id": "prod:5", "name": "器械5"}]
     one = json.loads(run(*args, "--district", "浦东新区", "--suggest", "3").stdout)
     assert [x["id"] for x in one["districts"]] == [D2] and [s["id"] for s in one["stations"]] == ["station:s2"]
     assert one["suggestions"] == []  # 浦东's enterprises are all covered
     picks = json.loads(run(*args, "--suggest", "2").stdout)["suggestions"]
     assert picks == [
-        {"site": "park:p2", "name": "P2园", "kind": "Park", "district": D1, "gain": 3, "enterprises": ["ent:e2"]},
-        {"site": "park:p4", "name": "P4园", "kind": "Park", "district": D3, "gain": 1, "enterprises": ["ent:e7"]}]
+        {"site": "park:p2", "name": "P2园", "kind": "Park", "district": D1, "gain": 1,
+         "enterprises": [{"id": "ent:e10", "name": "企业10"}]},
+        {"site": "park:p4", "name": "P4园", "kind": "Park", "district": D3, "gain": 1,
+         "enterprises": [{"id": "ent:e7", "name": "企业7"}]}]
 
 
 def test_cli_text_tables(hand_file):
@@ -73,8 +71,36 @@ def test_cli_text_tables(hand_file):
     assert any("P2园" in line and "park:p2" in line for line in lines)
 
 
+def _subsequence(name: str, text: str) -> bool:
+    chars = iter(text)
+    return all(c in chars for c in name)
+
+
+def test_cli_tables_stay_whole_at_80_columns(demo_store, tmp_path):
+    """At 80 columns nothing is cut: no line is wider, no cell ends in an ellipsis, and every
+    district's and station's name is in its row whole (wrapped within its column, so its
+    characters come in order, with other columns' figures between the pieces)."""
+    from rich.cells import cell_len
+
+    path = tmp_path / "demo.sqlite"
+    with EmbeddedStore(path) as s:
+        copy_store(demo_store, s)
+    got = CliRunner().invoke(app, ["coverage", "--store", str(path), "--as-of", DEMO_AS_OF.isoformat(),
+                                   "--suggest", "3"], env={"COLUMNS": "80"})
+    assert got.exit_code == 0, got.output
+    assert max(cell_len(line) for line in got.stdout.splitlines()) <= 80
+    assert "…" not in got.stdout
+    # rows are separated by blank lines (the first follows the header's rule); a row starts with its
+    # name (districts) or its rank (stations)
+    blocks = ["".join(b.split()) for b in re.split(r"\n\s*\n", got.stdout)]
+    report = coverage(demo_store, as_of=DEMO_AS_OF)
+    for name in [d.name for d in report.districts] + [s.name for s in report.stations]:
+        starts = re.compile(r"(^|─)\d*" + re.escape(name[:2]))
+        assert any(_subsequence(name, b[m.start():]) for b in blocks if (m := starts.search(b))), name
+
+
 @pytest.mark.parametrize(("args", "code", "message"), [
-    (("--as-of", "2026-02-30"), 2, "--as-of: expected a date YYYY-MM-DD, got '2026-02-30'"),
+    (("--as-of", "2026-02-30"), 2, "--as-of: '2026-02-30' is not a real date (day is out of range for month)"),
     (("--district", "朝阳区"), 1, "no district '朝阳区'"),
     (("--window-days", "-3"), 2, "Invalid value for '--window-days'"),
 ])
@@ -92,10 +118,10 @@ def test_http_endpoint_matches_the_cli(hand_file):
                          "--suggest", "5", "--json").stdout)
     assert http.json() == cli
     plain = client.get("/api/coverage", params={"as_of": "2026-06-30"}).json()
-    assert set(plain) == {"districts", "stations"}
+    assert set(plain) == {"as_of", "window_days", "radius_km", "district", "districts", "stations"}
     missing = client.get("/api/coverage", params={"district": "朝阳区"})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
-    assert client.get("/api/coverage", params={"radius_km": -1}).status_code == 422
+    assert client.get("/api/coverage", params={"radius_km": -1}).status_code == 400
 
 
 def test_demo_region_shows_the_districts_the_guidance_gives_no_station(demo_store):

@@ -106,8 +106,10 @@ def reference(nodes, edges, window: int, radius: float):
             has_xy(c) and _km(props[c], props[x]) <= radius for c in centres))
 
     def ent_covered(e):
+        # service to the enterprise, to a product it owns or to a key project it undertakes
+        served = {e} | targets(e, "OWNS") | sources(e, "UNDERTAKEN_BY")
         return any(site_covered(p) for p in targets(e, "LOCATED_IN")) or any(
-            r.dst == e and targets(r.src, "SERVES") & targets(e, "IN_DISTRICT") for r in records)
+            r.dst in served and targets(r.src, "SERVES") & targets(e, "IN_DISTRICT") for r in records)
 
     def tracked(x):
         return any(r.dst == x and r.props["type"] == "tracking" for r in records)
@@ -157,7 +159,25 @@ def reference(nodes, edges, window: int, radius: float):
         points = {p for p in sources(s, "PART_OF") if kind[p] == "ServicePoint"}
         sites = targets(s, "SITED_AT") | {x for p in points for x in targets(p, "SITED_AT")}
         stations[s] = (len(mine), len({r.dst for r in mine}), len(points), len(sites))
-    return out, stations, weights
+    return out, stations, weights, ranks(out, stations, window, sources, targets)
+
+
+def ranks(out, stations, window, sources, targets):
+    """Each station's rank: by the mean of its districts' pooled rates, then records per month, then
+    targets; equal on all three, equal rank (1, 2, 2, 4)."""
+    keys = {}
+    for s, (records, n_targets, _, _) in stations.items():
+        served = [out[d] for d in sorted(targets(s, "SERVES"))]
+        pooled = []
+        for i, missing in enumerate(("uncovered_parks", "uncovered_enterprises", "untracked_products",
+                                     "untracked_projects")):
+            total = sum(d["totals"][i] for d in served)
+            if total:
+                pooled.append((total - sum(len(d[missing]) for d in served)) / total)
+        score = sum(pooled) / len(pooled) if pooled else None
+        keys[s] = (score is None, -round(score or 0, 9), -round(records / (max(window, 1) / (365.25 / 12)), 2),
+                   -n_targets)
+    return {s: 1 + sum(other < key for other in keys.values()) for s, key in keys.items()}
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -166,22 +186,27 @@ def test_random_regions_match_the_plain_reading(store, seed):
     store.write(nodes, edges)
     rng = random.Random(seed)
     for window, radius in ((180, 0.0), (rng.choice([0, 30, 90]), rng.choice([2.0, 5.0, 9.0]))):
-        want, want_stations, weights = reference(nodes, edges, window, radius)
+        want, want_stations, weights, want_ranks = reference(nodes, edges, window, radius)
         got = coverage(store, as_of=AS_OF, window_days=window, radius_km=radius)
+        names = {n.id: n.name for n in nodes}
         for d in got.districts:
             w = want[d.id]
-            assert (d.stations, d.uncovered_parks, d.uncovered_enterprises, d.untracked_products,
-                    d.untracked_projects) == (w["stations"], w["uncovered_parks"], w["uncovered_enterprises"],
-                                              w["untracked_products"], w["untracked_projects"]), (d.id, window, radius)
+            lists = (d.uncovered_parks, d.uncovered_enterprises, d.untracked_products, d.untracked_projects)
+            assert all(n.name == names[n.id] for items in lists for n in items)
+            assert (d.stations, *(tuple(n.id for n in items) for items in lists)) == (
+                w["stations"], w["uncovered_parks"], w["uncovered_enterprises"], w["untracked_products"],
+                w["untracked_projects"]), (d.id, window, radius)
             assert (d.parks_total, d.enterprises_total, d.innovative_products_total, d.key_projects_total) == w["totals"]
             assert sorted(((g.kind, g.station, g.lacks) for g in d.gaps), key=str) == w["gaps"]
         assert {s.id: (s.records, s.targets, s.points, s.sites) for s in got.stations} == want_stations
+        assert {s.id: s.rank for s in got.stations} == want_ranks
         # a suggestion newly covers uncovered enterprises (or ones in no district, which no tally
         # counts), and its gain is their weight: 1 + innovative products + counted key projects
         no_district = {n.id for n in nodes if n.kind == "Enterprise"} - {e.src for e in edges if e.kind == "IN_DISTRICT"}
         uncovered = {e for w in want.values() for e in w["uncovered_enterprises"]} | no_district
         seen: set[str] = set()
         for pick in suggest_sites(store, 3, as_of=AS_OF, window_days=window, radius_km=radius):
-            assert set(pick.enterprises) <= uncovered and seen.isdisjoint(pick.enterprises)
-            seen |= set(pick.enterprises)
-            assert pick.gain == sum(weights[e] for e in pick.enterprises)
+            picked = {e.id for e in pick.enterprises}
+            assert picked <= uncovered and seen.isdisjoint(picked)
+            seen |= picked
+            assert pick.gain == sum(weights[e] for e in picked)

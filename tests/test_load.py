@@ -104,7 +104,7 @@ def test_all_problems_are_reported_at_once_with_locations(store):
     assert errors == [
         "enterprises.csv:2:3: park: no Park with id 'park:nowhere'",
         "enterprises.csv:3:3: park: 'district:310112' is a District, expected Park",
-        "parks.csv:2:3: district: no District with id '黄埔区'",
+        "parks.csv:2:3: district: no District named '黄埔区'",
         "parks.csv:3:1: duplicate id 'park:1' (first defined at parks.csv:2)",
         "parks.csv:3:4: lat: 91.0 is outside -90..90",
         "products.csv:2:3: type: 'devise' is not a valid product type (one of drug, device, ivd); did you mean 'device'?",

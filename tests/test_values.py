@@ -136,7 +136,7 @@ def test_dates_parse_in_every_accepted_form(day, form):
     assert parse_date(text) == day.isoformat()
 
 
-@pytest.mark.parametrize("bad", ["2024-02-30", "2024-13-01", "24-1-1", "yesterday", "2024.1.1"])
+@pytest.mark.parametrize("bad", ["2024-02-30", "2024-13-01", "24-1-1", "yesterday", "2024.1.1.1", "45356"])
 def test_bad_dates(bad):
     with pytest.raises(ValueError):
         parse_date(bad)

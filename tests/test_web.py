@@ -46,9 +46,10 @@ def test_json_endpoints(web_store):
     assert capped["edges_total"] == 5 and [e["kind"] for e in capped["edges"]] == ["APPLIED_BY", "COLLABORATES"]
     assert {(e["kind"], e["other"]["id"]) for e in detail["edges"]} >= {("LOCATED_IN", "park:zizhu")}
     missing = client.get("/api/nodes/nope")
-    assert missing.status_code == 404 and missing.json() == {"error": {"code": "not_found", "message": "no node 'nope'"}}
+    assert missing.status_code == 404 and missing.json() == {"error": {"code": "not_found", "message": "no node 'nope'",
+                                                                       "details": []}}
     bad_kind = client.get("/api/search", params={"q": "x", "kind": "Company"})
-    assert bad_kind.status_code == 422 and bad_kind.json()["error"]["code"] == "schema_error"
+    assert bad_kind.status_code == 400 and bad_kind.json()["error"]["code"] == "invalid_input"
     page = client.get("/")
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert client.get("/static/../app.py").status_code == 404

@@ -42,6 +42,7 @@ class MappingReport:
     disappeared: tuple[Xref, ...]  # records of an earlier load of this mapping that are gone
     warnings: tuple[Problem, ...]
     skipped: tuple[Problem, ...]
+    records: tuple[int, int] = (0, 0)  # the nodes and edges validated (and, unless a check, written)
 
     @property
     def merged(self) -> tuple[Xref, ...]:
@@ -52,13 +53,31 @@ class MappingReport:
         return tuple(x for x in self.xrefs if x.status == "ambiguous")
 
 
-def load_mapping(store: Store, spec: MappingSpec, data: list[Path], *, skip_invalid: bool = False,
-                 load_id: str | None = None, now: datetime | None = None, read: Reader = Path.read_bytes,
-                 mapping_file: str | None = None, progress: Progress | None = None) -> MappingReport:
-    """Read ``data`` through ``spec`` and write the result to ``store``; LoadError (nothing written)
-    on any error unless ``skip_invalid``."""
+@dataclass
+class MappingPlan:
+    """What a load through a mapping would write, and every problem found on the way: the whole
+    validation of a load, without the write (``biokg mapping check`` stops here)."""
+
+    spec: MappingSpec
+    drafts: Drafts
+    previous: dict[str, Xref]
+    meta: LoadMeta
+    nodes: list[Node]
+    edges: list[Edge]
+    xrefs: list[Xref]
+    problems: list[Problem]  # errors and warnings, of reading, identifying and checking
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def plan_mapping(store: Store, spec: MappingSpec, data: list[Path], *, load_id: str = "check",
+                 now: datetime | None = None, read: Reader = Path.read_bytes,
+                 mapping_file: str | None = None) -> MappingPlan:
+    """Read ``data`` through ``spec`` against what ``store`` holds and check every record; nothing
+    is written."""
     now = now or datetime.now(UTC)
-    load_id = load_id or new_load_id(now)
     drafts = draft(spec, data, read)
     previous = {x.key: x for x in store.xrefs(source=spec.name)}
     ids = identify(store, drafts, previous)
@@ -75,23 +94,36 @@ def load_mapping(store: Store, spec: MappingSpec, data: list[Path], *, skip_inva
     edges = _edges(drafts, ends, prov, warnings)
     problems = [*drafts.problems, *ids.problems]
     bad_nodes, bad_edges = _check(merge.nodes, edges, ends, store, merge.where, problems)
-    if any(p.severity == "error" for p in problems) and not skip_invalid:
-        raise LoadError(problems)
     nodes = [n for n in merge.nodes.values() if n.id not in bad_nodes]
     kept_edges = [e for i, (e, _) in enumerate(edges)
                   if i not in bad_edges and e.src not in bad_nodes and e.dst not in bad_nodes]
     xrefs = [x for x in merge.xrefs if x.node not in bad_nodes]
-    changed = [x for x in xrefs if _differs(x, previous.get(x.key))]
-    result = _write(store, nodes, kept_edges, changed, progress)
+    return MappingPlan(spec, drafts, previous, meta, nodes, kept_edges, xrefs, sorted([*warnings, *problems]))
+
+
+def load_mapping(store: Store, spec: MappingSpec, data: list[Path], *, skip_invalid: bool = False,
+                 load_id: str | None = None, now: datetime | None = None, read: Reader = Path.read_bytes,
+                 mapping_file: str | None = None, progress: Progress | None = None,
+                 check: bool = False) -> MappingReport:
+    """Read ``data`` through ``spec`` and write the result to ``store``; LoadError (nothing written)
+    on any error unless ``skip_invalid``.  ``check``: validate exactly as a load does, write nothing."""
+    now = now or datetime.now(UTC)
+    load_id = load_id or new_load_id(now)
+    plan = plan_mapping(store, spec, data, load_id=load_id, now=now, read=read, mapping_file=mapping_file)
+    if plan.errors and not skip_invalid:
+        raise LoadError(plan.problems)
+    previous, drafts = plan.previous, plan.drafts
+    changed = [x for x in plan.xrefs if _differs(x, previous.get(x.key))]
+    result = WriteResult() if check else _write(store, plan.nodes, plan.edges, changed, progress)
     # gone: records of an earlier load with the same parameters (another province is not "gone")
     gone = tuple(x for k, x in sorted(previous.items())
                  if k not in drafts.nodes and (x.provenance is None or x.provenance.meta is None
-                                               or x.provenance.meta.params == meta.params))
-    skipped = tuple(sorted(p for p in problems if p.severity == "error")) if skip_invalid else ()
+                                               or x.provenance.meta.params == plan.meta.params))
     return MappingReport(load_id, spec.name, spec.version, spec.dataset,
                          {k: tuple(v) for k, v in drafts.sources.items()}, dict(drafts.rows), result,
-                         tuple(sorted(xrefs, key=lambda x: x.key)), gone,
-                         tuple(sorted([*warnings, *(p for p in problems if p.severity == "warning")])), skipped)
+                         tuple(sorted(plan.xrefs, key=lambda x: x.key)), gone,
+                         tuple(p for p in plan.problems if p.severity == "warning"),
+                         tuple(plan.errors) if skip_invalid else (), (len(plan.nodes), len(plan.edges)))
 
 
 def _differs(x: Xref, before: Xref | None) -> bool:

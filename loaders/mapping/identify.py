@@ -3,8 +3,9 @@
 A draft keeps the node its source's crosswalk recorded for it; otherwise a key that is already a
 node's id is that node; otherwise, for organisations, entity resolution decides (merge into a
 clearly matching node, or keep a node of its own when several match or none does).  Edge ends are
-keys of this load, ids in the store, taxonomy labels (fields, segments, specialties), districts by
-name or division code, or — with ``match = "name"`` — organisation names.
+resolved by ``loaders.references`` as every reference is (keys of this load, ids in the store,
+taxonomy labels, names, aliases, division codes), or — with ``match = "name"`` — through entity
+resolution.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from graph.model import Node, Xref
 from loaders.entity.index import Decision, EntityIndex
 from loaders.entity.match import Entity, Match
 from loaders.mapping.records import Drafts, NodeDraft, Ref
-from loaders.resolve import AMBIGUOUS, TAXONOMY_LABELS, label_index
-from ontology import Problem, fold
+from loaders.references import Named, References, Unresolved, named
+from ontology import Problem
 from ontology.model import a
 
 ORG_KINDS = ("Enterprise", "Institution")
@@ -120,8 +121,8 @@ class EndResolver:
 
     def __init__(self, store: Store, drafts: Drafts, ids: Identities):
         self.store, self.drafts, self.ids = store, drafts, ids
-        self._districts: dict[str, str] | None = None
         self.kinds = {**ids.existing, **{f.node: drafts.nodes[k].kind for k, f in ids.by_key.items()}}
+        self.refs = References.of_store(store, self._kind_of, self._local)
 
     def __call__(self, ref: Ref) -> str | None:
         if ref.match == "key":
@@ -129,45 +130,25 @@ class EndResolver:
             return found.node if found else None
         if ref.match == "name":
             return self._by_name(ref)
-        if ref.raw in self.ids.by_key:
-            kind = self.drafts.nodes[ref.raw].kind
-            if kind not in ref.kinds:
-                return self._fail(ref, f"{ref.raw!r} is {a(kind)}, expected {' or '.join(ref.kinds)}")
-            return self.ids.node(ref.raw)
-        kind = self.ids.existing.get(ref.raw)
-        if kind is not None:
-            if kind not in ref.kinds:
-                return self._fail(ref, f"{ref.raw!r} is {a(kind)}, expected {' or '.join(ref.kinds)}")
-            return ref.raw
-        if len(ref.kinds) == 1 and ref.kinds[0] in TAXONOMY_LABELS:
-            found = TAXONOMY_LABELS[ref.kinds[0]].get(ref.raw) or TAXONOMY_LABELS[ref.kinds[0]].get(fold(ref.raw))
-            if found and found != AMBIGUOUS:
-                return found
-            return self._fail(ref, f"{ref.raw!r} is no {ref.kinds[0].lower()} of the ontology "
-                                   "(see `biokg ontology --format json`)")
-        if "District" in ref.kinds:
-            found = self._district(ref.raw)
-            if found == AMBIGUOUS:
-                return self._fail(ref, f"{ref.raw!r} names several districts; use an id")
-            if found:
-                return found
-        return self._fail(ref, f"no {' or '.join(ref.kinds)} with id {ref.raw!r} in this load or the store")
+        resolved = self.refs.resolve(ref.raw, ref.kinds)
+        if isinstance(resolved, Unresolved):
+            return self._fail(ref, resolved.message)
+        return self.ids.node(resolved.id) if resolved.by == "id" and resolved.id in self.ids.by_key else resolved.id
+
+    def _kind_of(self, raw: str) -> str | None:
+        """A key of this load (its draft's kind) or the id of a stored node."""
+        if raw in self.ids.by_key:
+            return self.drafts.nodes[raw].kind
+        return self.ids.existing.get(raw)
+
+    def _local(self, kind: str) -> list[Named]:
+        """The names this load gives its records of ``kind``, as names of the nodes they became."""
+        return [named(self.ids.node(key), kind, d.name, d.props, d.names) for key, d in self.drafts.nodes.items()
+                if d.kind == kind and key in self.ids.by_key]
 
     def _fail(self, ref: Ref, message: str) -> None:
         self.ids.problems.append(Problem(ref.at, message))
         return None
-
-    def _district(self, raw: str) -> str | None:
-        if self._districts is None:
-            entries: dict[str, list[str]] = {}
-            for n in self.store.nodes("District"):
-                entries[n.id] = [n.name, *n.props.get("aliases", ()), n.props.get("code") or ""]
-            for key, d in self.drafts.nodes.items():
-                if d.kind == "District" and key in self.ids.by_key:
-                    entries.setdefault(self.ids.node(key), []).extend(
-                        [d.name, *d.props.get("aliases", ()), d.props.get("code") or ""])
-            self._districts = label_index((k, [v for v in vs if v]) for k, vs in sorted(entries.items()))
-        return self._districts.get(fold(raw))
 
     def _by_name(self, ref: Ref) -> str | None:
         kinds = [k for k in ref.kinds if k in ORG_KINDS]

@@ -5,6 +5,7 @@ drafts with typed values.  Nothing here looks at the store; every problem is loc
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,7 @@ class Drafts:
     problems: list[Problem] = field(default_factory=list)
     sources: dict[str, list[str]] = field(default_factory=dict)  # source -> files read
     rows: dict[str, int] = field(default_factory=dict)  # source -> rows kept
+    votes: dict[tuple[str, str], Counter] = field(default_factory=dict)  # (key, prop) -> values given
 
 
 def draft(spec: MappingSpec, data: list[Path], read: Reader = Path.read_bytes) -> Drafts:
@@ -238,15 +240,15 @@ def _one(value: Any, what: str, row: Row, expr: Expr, out: Drafts) -> str | None
     return str(value) if not isinstance(value, str) else value
 
 
-_PARSERS: dict[int, Callable[[str], Any]] = {}
+_PARSERS: dict[tuple[int, bool], Callable[[str], Any]] = {}
 
 
-def typed(decl: Prop, value: Any) -> Any:
+def typed(decl: Prop, value: Any, excel: bool = False) -> Any:
     """A value of a property as the ontology types it (lists for list properties); ValueError if it
-    does not fit."""
-    parse = _PARSERS.get(id(decl))
+    does not fit.  ``excel``: the value comes from a spreadsheet (a date may be a serial number)."""
+    parse = _PARSERS.get((id(decl), excel))
     if parse is None:
-        parse = _PARSERS[id(decl)] = item_parser(decl)
+        parse = _PARSERS[(id(decl), excel)] = item_parser(decl, excel)
     items = value if isinstance(value, list) else [value]
     texts = ["true" if v is True else "false" if v is False else str(v) for v in items]
     if decl.type.endswith("_list"):
@@ -264,7 +266,7 @@ def _props(specs: tuple[PropSpec, ...], values: dict, ctx: Context, row: Row, ou
         if value is None:
             continue
         try:
-            props[p.name] = typed(p.decl, value)
+            props[p.name] = typed(p.decl, value, row.excel)
         except ValueError as exc:
             out.problems.append(Problem(row.at(p.expr.columns[0] if p.expr.columns else None), f"{p.name}: {exc}"))
             ok = False
@@ -287,7 +289,11 @@ def _node_rule(rule: NodeRule, rows: list[Row], ctx: Context, out: Drafts) -> No
 
 def _add_node(new: NodeDraft, row: Row, out: Drafts) -> None:
     """A key met again adds what the new row says: list values join, names become aliases; a
-    different single value is reported and the first one kept."""
+    different single value is reported and the first one kept — except for the rule's ``majority``
+    props, which take the value most rows give (ties: the one given first)."""
+    for prop in new.rule.majority:
+        if prop in new.props:
+            out.votes.setdefault((new.key, prop), Counter())[new.props[prop]] += 1
     old = out.nodes.get(new.key)
     if old is None:
         out.nodes[new.key] = new
@@ -297,7 +303,10 @@ def _add_node(new: NodeDraft, row: Row, out: Drafts) -> None:
         return
     if new.name != old.name and new.name not in old.names:
         old.names.append(new.name)
+    voted = {p: new.props.pop(p) for p in new.rule.majority if p in new.props}
     combine(old.props, new.props, new.at, old.at, repr(new.key), out.problems)
+    for prop in voted:
+        old.props[prop] = out.votes[(new.key, prop)].most_common(1)[0][0]  # a stable sort: ties keep the first
 
 
 def combine(into: dict[str, Any], props: dict[str, Any], at: Location, first: Location, what: str,

@@ -31,6 +31,7 @@ class Row:
     file: str
     line: int
     cols: dict[str, int]  # column -> 1-based position of its cell
+    excel: bool = False  # from a spreadsheet: a date may be a serial number
 
     def at(self, column: str | None) -> Location:
         return Location(self.file, self.line, self.cols.get(column, 0) if column else 0)
@@ -115,13 +116,13 @@ def _delimited(spec: SourceSpec, text: str, file: str, delimiter: str) -> tuple[
     return rows, names
 
 
-def _row(names: list[str], cells: list[Any], file: str, line: int) -> Row:
+def _row(names: list[str], cells: list[Any], file: str, line: int, excel: bool = False) -> Row:
     if len(cells) > len(names) and any(str(c).strip() for c in cells[len(names):]):
         raise LoadError([Problem(Location(file, line, len(names) + 1),
                                  f"row has {len(cells)} cells but {len(names)} columns are named")])
     values = {n: c for n, c in zip(names, cells, strict=False) if n}
     cols = {n: i for i, n in enumerate(names, 1) if n}
-    return Row(values, file, line, cols)
+    return Row(values, file, line, cols, excel)
 
 
 def _sheet(spec: SourceSpec, data: bytes, file: str) -> tuple[list[Row], list[str]]:
@@ -146,7 +147,7 @@ def _sheet(spec: SourceSpec, data: bytes, file: str) -> tuple[list[Row], list[st
             if names is None:
                 names = _name_columns(spec, cells, where)
             else:
-                rows.append(_row(names, cells, where, number))
+                rows.append(_row(names, cells, where, number, excel=True))
     finally:
         book.close()
     return rows, names or []

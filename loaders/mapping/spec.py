@@ -114,6 +114,7 @@ class NodeRule:
     resolve: bool
     path: tuple
     let: tuple[tuple[str, Expr], ...] = ()
+    majority: tuple[str, ...] = ()  # properties several rows of one node vote on (else the first row wins)
 
 
 @dataclass(frozen=True)
@@ -341,7 +342,8 @@ def _props(raw: Any, path: tuple, decls: Mapping[str, Prop], owner: str, tables:
     return tuple(out)
 
 
-_NODE_KEYS = ("source", "kind", "id", "name", "props", "edges", "where", "explode", "let", "when", "resolve")
+_NODE_KEYS = ("source", "kind", "id", "name", "props", "edges", "where", "explode", "let", "when", "resolve",
+              "majority")
 
 
 def _lets(raw: dict, path: tuple, tables: Tables, params: dict[str, str]) -> tuple[tuple[str, Expr], ...]:
@@ -375,8 +377,14 @@ def _node_rule(raw: Any, path: tuple, tables: Tables, sources: dict[str, SourceS
     resolve = _get(raw, "resolve", bool, path, default=kind in RESOLVED_KINDS)
     if resolve and kind not in RESOLVED_KINDS:
         raise SpecError((*path, "resolve"), f"entity resolution works on {', '.join(RESOLVED_KINDS)} only")
+    majority = _get(raw, "majority", list, path, default=[])
+    for i, prop in enumerate(majority):
+        single = {p.name for p in props if not p.decl.type.endswith("_list")}
+        if prop not in single:
+            raise SpecError((*path, "majority", i), f"majority names single-valued props of this rule "
+                                                    f"({', '.join(sorted(single)) or 'none'}), got {prop!r}")
     return NodeRule(source, kind, ident, name, props, edges, where, _get(raw, "explode", str, path),
-                    _gate(raw, path, params), resolve, path, _lets(raw, path, tables, params))
+                    _gate(raw, path, params), resolve, path, _lets(raw, path, tables, params), tuple(majority))
 
 
 def _source_ref(raw: dict, path: tuple, sources: dict[str, SourceSpec | None]) -> str:

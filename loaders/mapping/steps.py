@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from loaders.values import parse_date
+from ontology.dates import parse_date
 
 Value = Any  # None | str | list[str] | bool | int | float
 Path = tuple[str | int, ...]
@@ -194,7 +194,7 @@ def _step_date(arg: Any, path: Path) -> Callable[[Value], Value]:
     if arg is True:
         def auto(s: str) -> str:
             try:
-                return parse_date(s[:10] if re.match(r"\d{4}-\d{2}-\d{2}[T ]", s) else s)
+                return parse_date(s)  # a time of day after the date is dropped
             except ValueError as exc:
                 raise EvalError(str(exc)) from None
 

@@ -1,0 +1,72 @@
+"""The one date language of biokg: every date a person types — a table cell, a mapping's ``date``
+step, a command-line option, an API query parameter — is read here.
+
+Accepted, after folding full-width characters (``２０２４／３／５``) and dropping spaces around the
+separators:
+``2024-03-05``, ``2024-3-5``, ``2024/3/5``, ``2024.3.5``, ``2024年3月5日`` (or ``号``), each
+optionally followed by a time of day (``2024-03-05T10:00``, ``2024/3/5 10:00:00``), which is
+dropped.  Where the value is a spreadsheet cell (``excel=True``), an Excel serial number too
+(``45356`` is 2024-03-05; the 1900 date system, as Excel on Windows writes it).
+
+>>> read_date("2024年3月5日"), read_date(" ２０２４／３／５ "), read_date("45356", excel=True)
+(datetime.date(2024, 3, 5), datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, timedelta
+
+from ontology.errors import InvalidInput
+
+SPELLINGS = "YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日"
+_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})-(\d{1,2})|/(\d{1,2})/(\d{1,2})|\.(\d{1,2})\.(\d{1,2})"
+                   r"|年(\d{1,2})月(\d{1,2})[日号])")
+_TIME = re.compile(r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_LOOSE = re.compile(r"\s*([-/.:年月日号])\s*")  # spaces around separators go; the one before a time stays
+_SERIAL = re.compile(r"\d{1,7}(?:\.\d+)?")
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 is 1900-03-01: Excel counts a 1900-02-29 that never was
+_LAST_SERIAL = (date(9999, 12, 31) - _EXCEL_EPOCH).days
+
+
+def read_date(raw: str, *, excel: bool = False) -> date:
+    """The date ``raw`` spells, or ValueError saying why it is none."""
+    if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+        try:
+            return date.fromisoformat(raw)  # the common case, in C
+        except ValueError:
+            pass  # fall through for the full reading and its message
+    text = _LOOSE.sub(r"\1", unicodedata.normalize("NFKC", raw).strip())
+    m = _DATE.match(text)
+    if m and (m.end() == len(text) or _TIME.fullmatch(text, m.end())):
+        y, mo, d = (int(g) for g in m.groups() if g is not None)
+        try:
+            return date(y, mo, d)
+        except ValueError as exc:
+            raise ValueError(f"{raw!r} is not a real date ({exc})") from None
+    if excel and _SERIAL.fullmatch(text):
+        serial = int(float(text))
+        if 1 <= serial <= _LAST_SERIAL and serial != 60:
+            return _EXCEL_EPOCH + timedelta(days=serial + (1 if serial < 60 else 0))
+        raise ValueError(f"{raw!r} is no Excel date serial number (1 to {_LAST_SERIAL})")
+    raise ValueError(f"{raw!r} is not a date (use {SPELLINGS})")
+
+
+def parse_date(raw: str, *, excel: bool = False) -> str:
+    """The ISO form of the date ``raw`` spells (what the store keeps).
+
+    >>> parse_date("2024/3/5")
+    '2024-03-05'
+    """
+    return read_date(raw, excel=excel).isoformat()
+
+
+def parse_day(name: str, text: str | None) -> date | None:
+    """A date given as an option or a query parameter called ``name``; InvalidInput naming it."""
+    if text is None:
+        return None
+    try:
+        return read_date(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{name}: {exc}") from None
