@@ -21,7 +21,6 @@ from ontology.describe import describe
 from queries.coverage import coverage as coverage_of
 from queries.coverage import suggest_sites
 
-CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'"
 STATIC = resources.files("api") / "static"
 _STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
 
@@ -45,9 +44,13 @@ def create_app(store: Store) -> FastAPI:
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
+        head = request.method == "HEAD"
+        if head:  # HEAD is GET without the body (RFC 9110), on every GET route
+            request.scope["method"] = "GET"
         response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.update(errors.SECURITY_HEADERS)
+        if head:
+            return Response(status_code=response.status_code, headers=dict(response.headers))
         return response
 
     @app.get("/", include_in_schema=False)

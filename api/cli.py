@@ -20,7 +20,6 @@ from api.cli_common import (
     open_spec,
     out,
     settings_of,
-    write_file,
 )
 from api.cli_mapping import SET, load_with_mapping, mapping_app, resolve
 from api.cli_queries import coverage
@@ -64,7 +63,7 @@ def load(
             report = load_paths(db, paths, skip_invalid=skip_invalid, check=check,
                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
         if as_json:
-            emit(output.report_json(report))
+            emit(output.report_json(report, check))
         else:
             output.print_report(out, report, check=check)
 
@@ -137,6 +136,8 @@ def export(ctx: typer.Context, out_path: Path = typer.Argument(..., metavar="OUT
             paths = write_csv_folder(db, out_path, bom=bom)
             err.print(f"wrote {len(paths)} file(s) to {out_path}")
             return
+        from loaders.sheets import write_file
+
         if fmt == "xlsx":
             from loaders.export import write_xlsx_book
 

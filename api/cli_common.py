@@ -4,13 +4,10 @@ store, and turning a BiokgError into one located line per problem and a non-zero
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 
 import typer
 from rich.console import Console
@@ -75,32 +72,13 @@ def errors_reported(as_json: bool) -> Iterator[None]:
         raise typer.Exit(2 if isinstance(exc, (InvalidInput, LoadError)) else 1) from None
 
 
-def write_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write a file whole or not at all: into a temporary file beside it, then renamed over it (a
-    failed export leaves no half-written file behind)."""
-    if path.is_dir():
-        raise InvalidInput(f"{path} is a folder; name the file to write")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_tables(tables: dict, fmt: str, path: Path, bom: bool, percent: dict | None = None) -> None:
+def write_tables(tables: dict, fmt: str, path: Path, bom: bool, percent: dict | None = None,
+                 known: tuple[str, ...] = ()) -> None:
     """Tables of a report as a folder of CSV files (``fmt`` csv) or one XLSX book; says what it wrote."""
-    from loaders.sheets import check_fits_xlsx, csv_bytes, write_xlsx
+    from loaders.sheets import check_fits_xlsx, write_csv_tables, write_file, write_xlsx
 
     if fmt == "csv":
-        if path.exists() and not path.is_dir():
-            raise InvalidInput(f"{path} is a file; csv output goes to a folder (one file per table)")
-        path.mkdir(parents=True, exist_ok=True)
-        for name, table in tables.items():
-            write_file(path / f"{name}.csv", lambda fh, t=table: fh.write(csv_bytes(t, bom)))
+        write_csv_tables(tables, path, bom, known)
         err.print(f"wrote {len(tables)} file(s) to {path}: {', '.join(f'{n}.csv' for n in tables)}")
     else:
         check_fits_xlsx(tables)

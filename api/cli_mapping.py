@@ -41,7 +41,7 @@ def load_with_mapping(db: Store, mapping: str, data: list[Path], sets: list[str]
         report = load_mapping(db, spec, data, skip_invalid=skip_invalid, mapping_file=file.path, check=check,
                               progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
-        emit(output.mapping_report_json(report))
+        emit(output.mapping_report_json(report, check))
     else:
         output.print_mapping_report(out, report, check=check)
 

@@ -49,4 +49,5 @@ def coverage(
         elif fmt == "table":
             print_coverage(out, report, picks)
         else:
-            write_tables(coverage_tables(report, picks), fmt, out_path, bom, PERCENT)  # type: ignore[arg-type]
+            write_tables(coverage_tables(report, picks), fmt, out_path, bom, PERCENT,  # type: ignore[arg-type]
+                         known=("districts", "stations", "uncovered", "suggestions"))

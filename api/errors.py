@@ -22,6 +22,9 @@ from api import output
 from ontology import BiokgError, LoadError
 
 log = logging.getLogger("biokg.api")
+# on every response, errors included (an unexpected error is answered outside the app's middleware)
+CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'"
+SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
 _CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
           409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "schema_error"}
 
@@ -29,7 +32,7 @@ _CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404: "not
 def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "details": details or []}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
 
 
 def _field(loc: tuple) -> str:

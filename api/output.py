@@ -59,8 +59,10 @@ def problem_json(p: Problem) -> dict[str, Any]:
             "severity": p.severity, "message": p.message}
 
 
-def report_json(r: LoadReport) -> dict[str, Any]:
+def report_json(r: LoadReport, check: bool = False) -> dict[str, Any]:
+    """A load's report; ``check``: of a validation that wrote nothing."""
     return {
+        "check": check,
         "load_id": r.load_id,
         "rows": r.rows,
         "tables": [{"source": s, "table": t, "rows": n} for s, t, n in r.tables],
@@ -144,7 +146,8 @@ def _changes(res: WriteResult) -> str:
 def print_report(console: Console, r: LoadReport, check: bool = False) -> None:
     """A load's report; with ``check``, of a validation that wrote nothing."""
     read = f"{r.rows:,} rows from {len(r.tables)} table(s)"
-    console.print(f"check: {read} valid; nothing written" if check
+    skipped = f"; {len(r.skipped)} problem(s) would leave rows out" if r.skipped else ""
+    console.print(f"check: {read} valid{skipped}; nothing written" if check
                   else f"load {r.load_id}: {read}; {_changes(r.result)}")
     for p in (*r.warnings, *r.skipped):
         console.print(Text(str(p)), style="yellow" if p.severity == "warning" else "red")
@@ -160,8 +163,9 @@ def xref_json(x: Xref) -> dict[str, Any]:
             "filled": list(x.filled), "aliases": list(x.aliases), "provenance": provenance_json(x.provenance)}
 
 
-def mapping_report_json(r: MappingReport) -> dict[str, Any]:
+def mapping_report_json(r: MappingReport, check: bool = False) -> dict[str, Any]:
     return {
+        "check": check,
         "load_id": r.load_id, "mapping": r.mapping, "version": r.version, "dataset": r.dataset,
         "files": {k: list(v) for k, v in r.files.items()}, "rows": r.rows, "result": asdict(r.result),
         "merged": [xref_json(x) for x in r.merged], "ambiguous": [xref_json(x) for x in r.ambiguous],

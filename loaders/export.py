@@ -15,8 +15,8 @@ import networkx as nx
 
 from graph.interface import Store
 from loaders.interchange import FILES, FileSpec
-from loaders.sheets import Table, csv_bytes, format_value, write_xlsx
-from ontology import EDGE_KINDS, InvalidInput
+from loaders.sheets import Table, format_value, write_csv_tables, write_xlsx
+from ontology import EDGE_KINDS
 
 
 def _cell(value: Any) -> Any:
@@ -86,17 +86,10 @@ def export_tables(store: Store) -> dict[str, Table]:
 
 def write_csv_folder(store: Store, out_dir: Path, bom: bool = False) -> list[Path]:
     """Write the non-empty interchange tables of ``store`` as CSV files into ``out_dir`` (``bom``:
-    each starting with the UTF-8 byte-order mark, for Excel)."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InvalidInput(f"{out_dir} is a file; the csv export goes to a folder (one file per table)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, table in export_tables(store).items():
-        if table[1]:
-            path = out_dir / f"{name}.csv"
-            path.write_bytes(csv_bytes(table, bom))
-            written.append(path)
-    return written
+    each starting with the UTF-8 byte-order mark, for Excel); an earlier export's files of tables
+    that are empty now are removed."""
+    tables = {name: table for name, table in export_tables(store).items() if table[1]}
+    return write_csv_tables(tables, out_dir, bom, known=[f.name for f in FILES])
 
 
 def write_xlsx_book(store: Store, out: BinaryIO) -> list[str]:

@@ -1,11 +1,11 @@
-"""Resolving the reference cells of interchange files to node ids (``loaders.references`` does the
+"""Resolving the reference cells of interchange files to node ids (``graph.references`` does the
 resolving: ids, names, aliases, taxonomy labels, division codes), with located problems.
 """
 
 from __future__ import annotations
 
 from graph.interface import Store
-from loaders.references import Named, References, Unresolved
+from graph.references import NodeNames, References, Unresolved
 from loaders.rows import Draft, Ref
 from ontology import Problem
 from ontology.model import a
@@ -35,14 +35,15 @@ class Resolver:
             if existing is not None and existing != d.spec.kind:
                 problems.append(Problem(d.id_loc, f"id {node_id!r} already exists in the store as {a(existing)}"))
                 d.errors += 1
-        self.refs = References.of_store(store, self.kind_of, self._local)
+        # a row of this load stands for its node alone: a renamed node no longer answers to its old name
+        self.refs = References.of_store(store, self.kind_of, self._local, replaces=True)
 
     def kind_of(self, node_id: str) -> str | None:
         row = self.rows.get(node_id)
         return row.spec.kind if row is not None else self.stored.get(node_id)
 
-    def _local(self, kind: str) -> list[Named]:
-        return [Named(i, kind, d.name, tuple(d.props.get("aliases", ())), d.props.get("code"))
+    def _local(self, kind: str) -> list[NodeNames]:
+        return [NodeNames(i, kind, d.name, tuple(d.props.get("aliases", ())), d.props.get("code"))
                 for i, d in self.rows.items() if d.spec.kind == kind]
 
     def resolve_all(self) -> None:
@@ -52,7 +53,8 @@ class Resolver:
 
     def _resolve(self, draft: Draft, ref: Ref) -> None:
         col = ref.column
-        found = self.refs.resolve(ref.raw, col.refs)
+        # names that may match nothing (patent applicants) are kept, not corrected: no suggestion
+        found = self.refs.resolve(ref.raw, col.refs, suggest=col.unresolved_prop is None)
         if isinstance(found, Unresolved):
             if found.reason == "unknown" and col.unresolved_prop:
                 draft.props.setdefault(col.unresolved_prop, []).append(ref.raw)

@@ -2,7 +2,8 @@
 Excel on Chinese Windows shows Chinese) and XLSX books, one sheet per table.
 
 A table is ``(header, rows)``; a cell is text, a number, a boolean, a list or None.  The cores
-return bytes or write to a binary file object; nothing here opens a path.
+return bytes or write to a binary file object; ``write_file`` and ``write_csv_tables`` are the only
+functions here that touch the file system, and they write a file whole or not at all.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Mapping, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from ontology import InvalidInput
@@ -80,31 +84,75 @@ def write_xlsx(tables: Mapping[str, Table], out: BinaryIO, percent: Mapping[str,
     check_fits_xlsx(tables)
     book = Workbook(write_only=True)
     bold = Font(bold=True)
+
+    def cell(sheet, value: Any, percent: bool = False) -> Any:
+        c = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            c.data_type = "s"  # text that starts with "=" stays text, not a formula
+        if percent:
+            c.number_format = "0.0%"
+        return c
+
     for name, (header, rows) in tables.items():
         sheet = book.create_sheet(title=name[:31])
         sheet.freeze_panes = "A2"
-        head = []
-        for h in header:
-            cell = WriteOnlyCell(sheet, value=h)
-            cell.font = bold
-            head.append(cell)
+        head = [cell(sheet, h) for h in header]
+        for c in head:
+            c.font = bold
         sheet.append(head)
         shown = {i for i, h in enumerate(header) if h in (percent or {}).get(name, ())}
         for i, row in enumerate(rows, 2):
             values = [v if isinstance(v, int | float) and not isinstance(v, bool) or v is None else format_value(v)
                       for v in row]
+            # plain values are cheap to write; a cell object only where a value needs one
+            cells = [cell(sheet, v, j in shown) if j in shown or (isinstance(v, str) and v.startswith("="))
+                     else v for j, v in enumerate(values)]
             try:
-                if shown:
-                    cells = []
-                    for j, v in enumerate(values):
-                        cell = WriteOnlyCell(sheet, value=v)
-                        if j in shown:
-                            cell.number_format = "0.0%"
-                        cells.append(cell)
-                    sheet.append(cells)
-                else:
-                    sheet.append(values)
+                sheet.append(cells)
             except IllegalCharacterError:
                 raise InvalidInput(f"{name}: row {i} holds a control character that XLSX cannot store "
                                    "(use --format csv)") from None
     book.save(out)
+
+
+def write_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a file whole or not at all: into a temporary file beside it, then renamed over it, with
+    the mode a new file gets (the umask's); a file-system error is InvalidInput naming the path."""
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder; name the file to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv_tables(tables: Mapping[str, Table], folder: Path, bom: bool, known: Sequence[str] = ()) -> list[Path]:
+    """Each table as ``folder/NAME.csv``, each file whole; files of ``known`` tables that this call
+    does not write are removed, so that the folder is this output and no earlier one."""
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(f"{folder} is a file; csv output goes to a folder (one file per table)")
+    if folder.suffix.lower() == ".csv":
+        raise InvalidInput(f"{folder}: csv output is a folder of files (one per table); name a folder")
+    written = []
+    for name, table in tables.items():
+        path = folder / f"{name}.csv"
+        write_file(path, lambda fh, t=table: fh.write(csv_bytes(t, bom)))
+        written.append(path)
+    for name in known:
+        if name not in tables:
+            (folder / f"{name}.csv").unlink(missing_ok=True)
+    return written

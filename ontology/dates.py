@@ -6,7 +6,7 @@ separators:
 ``2024-03-05``, ``2024-3-5``, ``2024/3/5``, ``2024.3.5``, ``2024年3月5日`` (or ``号``), each
 optionally followed by a time of day (``2024-03-05T10:00``, ``2024/3/5 10:00:00``), which is
 dropped.  Where the value is a spreadsheet cell (``excel=True``), an Excel serial number too
-(``45356`` is 2024-03-05; the 1900 date system, as Excel on Windows writes it).
+(``45356`` is 2024-03-05; the 1900 date system, as Excel on Windows writes it; days from 1910 on).
 
 >>> read_date("2024年3月5日"), read_date(" ２０２４／３／５ "), read_date("45356", excel=True)
 (datetime.date(2024, 3, 5), datetime.date(2024, 3, 5), datetime.date(2024, 3, 5))
@@ -23,10 +23,13 @@ from ontology.errors import InvalidInput
 SPELLINGS = "YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日"
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})-(\d{1,2})|/(\d{1,2})/(\d{1,2})|\.(\d{1,2})\.(\d{1,2})"
                    r"|年(\d{1,2})月(\d{1,2})[日号])")
-_TIME = re.compile(r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
-_LOOSE = re.compile(r"\s*([-/.:年月日号])\s*")  # spaces around separators go; the one before a time stays
+_TIME = re.compile(r"(?:T|\s+|(?<=[日号]))(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_LOOSE = re.compile(r"\s*([-/.:年月])\s*|\s+(?=[日号])")  # spaces around separators go; the one before a time stays
 _SERIAL = re.compile(r"\d{1,7}(?:\.\d+)?")
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 is 1900-03-01: Excel counts a 1900-02-29 that never was
+# serials before 1910 are refused: a cell of a date column holding 2024 (a year) or 3 (a count) is a
+# mistake to report, not 1905-07-16 or 1900-01-03
+_FIRST_SERIAL = (date(1910, 1, 1) - _EXCEL_EPOCH).days
 _LAST_SERIAL = (date(9999, 12, 31) - _EXCEL_EPOCH).days
 
 
@@ -39,7 +42,10 @@ def read_date(raw: str, *, excel: bool = False) -> date:
             pass  # fall through for the full reading and its message
     text = _LOOSE.sub(r"\1", unicodedata.normalize("NFKC", raw).strip())
     m = _DATE.match(text)
-    if m and (m.end() == len(text) or _TIME.fullmatch(text, m.end())):
+    time = _TIME.fullmatch(text, m.end()) if m and m.end() < len(text) else None
+    if m and (m.end() == len(text) or time):
+        if time and (int(time.group(1)) > 23 or int(time.group(2)) > 59 or int(time.group(3) or 0) > 59):
+            raise ValueError(f"{raw!r} is not a real time of day")
         y, mo, d = (int(g) for g in m.groups() if g is not None)
         try:
             return date(y, mo, d)
@@ -47,9 +53,10 @@ def read_date(raw: str, *, excel: bool = False) -> date:
             raise ValueError(f"{raw!r} is not a real date ({exc})") from None
     if excel and _SERIAL.fullmatch(text):
         serial = int(float(text))
-        if 1 <= serial <= _LAST_SERIAL and serial != 60:
-            return _EXCEL_EPOCH + timedelta(days=serial + (1 if serial < 60 else 0))
-        raise ValueError(f"{raw!r} is no Excel date serial number (1 to {_LAST_SERIAL})")
+        if _FIRST_SERIAL <= serial <= _LAST_SERIAL:
+            return _EXCEL_EPOCH + timedelta(days=serial)
+        raise ValueError(f"{raw!r} is no Excel date serial number of a day from 1910 on "
+                         f"({_FIRST_SERIAL} to {_LAST_SERIAL}); a year or a count in a date column?")
     raise ValueError(f"{raw!r} is not a date (use {SPELLINGS})")
 
 

@@ -37,7 +37,7 @@ from datetime import date
 from math import isfinite
 from typing import Any
 
-from graph.text import normalise
+from graph.references import References, Resolved
 from ontology import InvalidInput, NotFound
 from queries import coverage_cypher, coverage_embedded
 from queries.coverage_facts import SCOPE_SERVES, DistrictFacts, Facts, Named, StationFacts, Tally, Window
@@ -167,19 +167,16 @@ def window(store: Any, district: str | None, as_of: date | None, window_days: in
 
 
 def resolve_district(store: Any, text: str) -> str:
-    """A District id from an id (``district:310112``), a code (``310112``) or a name or alias (闵行区, 闵行)."""
+    """A District id from an id (``district:310112``), a code (``310112``) or a name or alias (闵行区,
+    闵行), as every reference is resolved (``graph.references``)."""
     text = text.strip()
-    for candidate in (text, f"district:{text}"):
-        if (node := store.get(candidate)) is not None and node.kind == "District":
-            return node.id
-    hits = store.search(text, kinds=["District"], limit=10) if normalise(text) else []
-    exact = sorted({h.node.id for h in hits if h.rank == 0})
-    if len(exact) == 1:
-        return exact[0]
-    if exact:
-        raise InvalidInput(f"district {text!r} is ambiguous: {', '.join(exact)}")
-    near = "; did you mean " + ", ".join(f"{h.node.name} ({h.node.id})" for h in hits[:3]) + "?" if hits else ""
-    raise NotFound(f"no district {text!r} (give an id such as district:310112, a code or a name){near}")
+    refs = References.of_store(store, lambda i: store.kinds([i]).get(i), lambda kind: ())
+    found = refs.resolve(text, ("District",))
+    if isinstance(found, Resolved):
+        return found.id
+    if found.reason == "ambiguous":
+        raise InvalidInput(f"district: {found.message}")
+    raise NotFound(f"district: {found.message}")
 
 
 def report(found: Facts, w: Window) -> CoverageReport:

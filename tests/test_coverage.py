@@ -230,7 +230,7 @@ def test_one_district_keeps_the_city_wide_rank(hand):
 
 
 def test_bad_parameters_are_named(hand):
-    with pytest.raises(NotFound, match="no district '朝阳'"):
+    with pytest.raises(NotFound, match="no District named '朝阳'"):
         coverage(hand, district="朝阳")
     with pytest.raises(InvalidInput, match="window_days"):
         coverage(hand, window_days=-1)

@@ -101,7 +101,7 @@ def test_cli_tables_stay_whole_at_80_columns(demo_store, tmp_path):
 
 @pytest.mark.parametrize(("args", "code", "message"), [
     (("--as-of", "2026-02-30"), 2, "--as-of: '2026-02-30' is not a real date (day is out of range for month)"),
-    (("--district", "朝阳区"), 1, "no district '朝阳区'"),
+    (("--district", "朝阳区"), 1, "no District named '朝阳区'"),
     (("--window-days", "-3"), 2, "Invalid value for '--window-days'"),
 ])
 def test_cli_bad_input_is_named(hand_file, args, code, message):

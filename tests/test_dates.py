@@ -35,7 +35,8 @@ def spellings(day: date) -> list[str]:
     """Every spelling the date language promises, written independently of the parser."""
     y, m, d = day.year, day.month, day.day
     return [day.isoformat(), f"{y}-{m}-{d}", f"{y}/{m}/{d}", f"{y}/{m:02d}/{d:02d}", f"{y}.{m}.{d}",
-            f"{y}年{m}月{d}日", f"{y}年{m:02d}月{d:02d}号", f"{y}-{m:02d}-{d:02d}T09:30:00", f"{y}/{m}/{d} 23:59"]
+            f"{y}年{m}月{d}日", f"{y}年{m:02d}月{d:02d}号", f"{y}-{m:02d}-{d:02d}T09:30:00", f"{y}/{m}/{d} 23:59",
+            f"{y}年{m}月{d}日 10:00"]
 
 
 def dressed(text: str, full_width: bool, spaces: bool) -> str:
@@ -47,7 +48,7 @@ def dressed(text: str, full_width: bool, spaces: bool) -> str:
 days = st.dates(min_value=date(1900, 3, 1), max_value=date(2099, 12, 31))
 
 
-@given(days, st.integers(0, 8), st.booleans(), st.booleans())
+@given(days, st.integers(0, 9), st.booleans(), st.booleans())
 def test_every_spelling_is_the_same_date_in_cells_mappings_and_options(day, which, full_width, spaces):
     text = dressed(spellings(day)[which], full_width, spaces)
     assert unicodedata.normalize("NFKC", text) != text or not full_width
@@ -64,7 +65,7 @@ def empty_store(tmp_path_factory):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(days, st.integers(0, 8), st.booleans())
+@given(days, st.integers(0, 9), st.booleans())
 def test_the_cli_and_the_api_read_as_of_the_same_way(empty_store, day, which, full_width):
     text = dressed(spellings(day)[which], full_width, False)
     got = CliRunner().invoke(app, ["coverage", "--store", str(empty_store), "--as-of", text, "--json"])
@@ -75,7 +76,8 @@ def test_the_cli_and_the_api_read_as_of_the_same_way(empty_store, day, which, fu
     assert answer.status_code == 200 and answer.json()["as_of"] == day.isoformat()
 
 
-@pytest.mark.parametrize("bad", ["2024-02-30", "2024/13/1", "24-3-5", "2024年3月", "昨天", "45356", "2024-03-05x"])
+@pytest.mark.parametrize("bad", ["2024-02-30", "2024/13/1", "24-3-5", "2024年3月", "昨天", "45356", "2024-03-05x",
+                                 "2024-3-5 24:99", "2024-03-0510:00"])
 def test_what_is_not_a_date_is_refused_everywhere_with_the_value_named(bad, empty_store):
     with pytest.raises(ValueError):
         cell_parser(DATE_PROP, False)(bad)
@@ -94,7 +96,7 @@ def _excel_serial(day: date) -> int:
     return serial + 1 if day >= date(1900, 3, 1) else serial
 
 
-@given(days)
+@given(st.dates(min_value=date(1910, 1, 1), max_value=date(2099, 12, 31)))
 def test_excel_serial_numbers_read_as_their_dates_in_spreadsheets_only(day):
     serial = _excel_serial(day)
     assert read_date(str(serial), excel=True) == day
@@ -102,6 +104,12 @@ def test_excel_serial_numbers_read_as_their_dates_in_spreadsheets_only(day):
     assert cell_parser(DATE_PROP, False, excel=True)(str(serial)) == day.isoformat()
     with pytest.raises(ValueError):
         read_date(str(serial))  # typed into a CSV cell or an option, a number is no date
+
+
+@pytest.mark.parametrize("number", ["2024", "3", "0", "1909"])
+def test_a_year_or_a_count_in_a_spreadsheet_date_column_is_refused(number):
+    with pytest.raises(ValueError, match="a year or a count"):
+        read_date(number, excel=True)
 
 
 def test_xlsx_date_cells_serials_and_text_load_as_the_same_date(tmp_path):

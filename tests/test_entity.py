@@ -246,6 +246,9 @@ def test_names_written_differently_are_one_hospital(a, b):
     ("汕头大学·香港中文大学联合汕头国际眼科中心", "汕头大学医学院第一附属医院", "one name with a dot in it"),
     ("海军军医大学第一附属医院", "海军军医大学第二附属医院", "two numbers of one university"),
     ("上海长海医院", "海军军医大学第二附属医院", "the table names 长海 the first, not the second"),
+    ("复旦大学附属中山医院（青浦分院）", "复旦大学附属中山医院", "a branch in brackets is a branch"),
+    ("上海交通大学医学院附属瑞金医院（卢湾分院）", "上海交通大学医学院附属瑞金医院", "a branch in brackets is a branch"),
+    ("上海市第六人民医院（东院）", "上海市第六人民医院", "a campus, filed apart"),
 ])
 def test_and_these_are_not(a, b, why):
     assert compare(inst(a, id_="a"), inst(b, id_="b")) is None, why
@@ -260,6 +263,12 @@ def test_the_curated_table_cites_a_source_for_every_row_and_wins_over_places():
     assert found is not None and found.rule == "renamed"
     academy = compare(inst("中国医学科学院皮肤病医院", id_="a", province="江苏"), inst("中国医学科学院皮肤病医院（研究所）", id_="b"))
     assert academy is not None  # filed in 江苏, the academy's seat (北京) does not veto it
+    # but what records state does veto the table: a province, a type
+    assert compare(inst("东方肝胆外科医院", id_="a", province="北京"),
+                   inst("海军军医大学第三附属医院（上海东方肝胆外科医院）", id_="b", province="上海")) is None
+    assert compare(inst("广州医学院第一附属医院", id_="a"), inst("广州医科大学附属第一医院", id_="b", type_="university")) is None
+    assert compare(org("中新药业", province="广东"), org("达仁堂", province="天津")) is None
+    assert compare(org("中新药业", province="天津"), org("达仁堂", province="天津")).rule == "renamed"
 
 
 @settings(max_examples=200, deadline=None)

@@ -135,3 +135,42 @@ def test_an_output_of_the_wrong_sort_is_named(region_file, hand_file, tmp_path):
     assert got.exit_code == 2 and "is a file" in got.output and a_file.read_text() == "x"
     got = runner.invoke(app, ["coverage", "--store", hand_file, "--format", "csv", "--out", str(a_file)])
     assert got.exit_code == 2 and "is a file" in got.output
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    """A name starting with "=" is written to the sheet as text, not as a formula (which Excel would
+    run, and which would read back empty)."""
+    store = EmbeddedStore(tmp_path / "s.sqlite")
+    load_tables(store, tables({"parks": "id,name,district\npark:x,\"=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")\",310112\n",
+                               "districts": "id,name,code,type\ndistrict:310112,闵行区,310112,district\n"}))
+    buf = io.BytesIO()
+    write_xlsx_book(store, buf)
+    sheet = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))["parks"]
+    assert sheet["B2"].value == '=HYPERLINK("http://x","点我")' and sheet["B2"].data_type == "s"
+    again = EmbeddedStore(tmp_path / "again.sqlite")
+    load_tables(again, read_xlsx(buf.getvalue(), "x.xlsx"))
+    assert again.get("park:x").name == '=HYPERLINK("http://x","点我")'
+    store.close()
+    again.close()
+
+
+def test_csv_output_is_the_folder_of_this_run_and_files_get_the_usual_mode(hand_file, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "coverage"
+    assert run("coverage", "--store", hand_file, "--suggest", "2", "--format", "csv", "--out", str(out)).exit_code == 0
+    assert (out / "suggestions.csv").exists()
+    assert run("coverage", "--store", hand_file, "--format", "csv", "--out", str(out)).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["districts.csv", "stations.csv", "uncovered.csv"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((out / "districts.csv").stat().st_mode) == 0o666 & ~umask
+    bad = CliRunner().invoke(app, ["coverage", "--store", hand_file, "--format", "csv", "--out",
+                                   str(tmp_path / "coverage.csv")])
+    assert bad.exit_code == 2 and "name a folder" in bad.output
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    blocked = CliRunner().invoke(app, ["coverage", "--store", hand_file, "--format", "xlsx", "--out",
+                                       str(a_file / "c.xlsx")])  # its folder would be a file
+    assert blocked.exit_code == 2 and blocked.output.startswith("cannot write") and "Traceback" not in blocked.output

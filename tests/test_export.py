@@ -9,8 +9,9 @@ import pytest
 from test_load import REGION, tables
 
 from graph import EmbeddedStore
-from loaders.export import csv_bytes, export_tables, write_graphml
+from loaders.export import export_tables, write_graphml
 from loaders.load import load_tables
+from loaders.sheets import csv_bytes
 from loaders.tables import read_csv
 
 

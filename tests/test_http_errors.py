@@ -88,9 +88,19 @@ def test_an_unexpected_failure_is_a_500_in_the_one_shape(tmp_path):
     def boom() -> dict:
         raise RuntimeError("secret detail")
 
-    error = _shape(TestClient(app, raise_server_exceptions=False).get("/boom"), 500, "internal_error")
+    answer = TestClient(app, raise_server_exceptions=False).get("/boom")
+    error = _shape(answer, 500, "internal_error")
     assert "secret" not in error["message"]
+    assert answer.headers["content-security-policy"].startswith("default-src 'self'")  # errors too
     store.close()
+
+
+def test_head_is_get_without_the_body(client):
+    for url in ("/api/stats", "/api/ontology", "/"):
+        got, head = client.get(url), client.head(url)
+        assert head.status_code == got.status_code == 200 and head.content == b"", url
+        assert head.headers["content-type"] == got.headers["content-type"]
+    assert client.head("/api/nodes/nope").status_code == 404
 
 
 def test_the_schema_documents_the_error_shape_not_fastapis(client):

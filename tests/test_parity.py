@@ -13,9 +13,10 @@ from graph import EmbeddedStore
 from graph.model import Edge, LoadRecord, Neighbour, Node, SearchHit, Subgraph
 from loaders import load as loader
 from loaders.demo_region import demo_tables
-from loaders.export import csv_bytes, export_tables
+from loaders.export import export_tables
 from loaders.generate import generate_region, write_region
 from loaders.load import load_paths, load_tables
+from loaders.sheets import csv_bytes
 from ontology import ONTOLOGY_KINDS
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from test_load import tables
 
+from graph.references import NodeNames, References
 from loaders.load import load_tables
 from loaders.mapping.apply import load_mapping
 from loaders.mapping.spec import parse_mapping
-from loaders.references import Named, References
 from ontology import LoadError
 
 BASE = {
@@ -129,7 +129,7 @@ def test_mappings_resolve_names_with_the_same_resolver(region, tmp_path):
 
 def test_resolution_order_and_folding():
     """An id wins over a name; names are compared in search form (width, brackets, spaces)."""
-    nodes = {"Park": [Named("park:x", "Park", "园区（一）", ("X园",)), Named("park:y", "Park", "park:x")]}
+    nodes = {"Park": [NodeNames("park:x", "Park", "园区（一）", ("X园",)), NodeNames("park:y", "Park", "park:x")]}
     refs = References(lambda i: "Park" if i in ("park:x", "park:y") else None, lambda k: nodes.get(k, []))
     assert refs.resolve("park:x", ("Park",)).id == "park:x"  # the id, not park:y's odd name
     assert refs.resolve("园区(一)", ("Park",)).id == "park:x"

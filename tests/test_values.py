@@ -9,7 +9,7 @@ from helpers import USCC_CHARS, independent_uscc_check
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loaders.export import format_value
+from loaders.sheets import format_value
 from loaders.values import parse_bool, parse_date, split_list
 from ontology import ENUMS, field_for_ipc
 from ontology.identifiers import (

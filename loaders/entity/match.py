@@ -125,22 +125,41 @@ def _curated() -> tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]:
     return names, cores
 
 
-def _keys(x: InstitutionName) -> tuple[str, ...]:
+def _keys(x: CompanyName | InstitutionName) -> tuple[str, ...]:
+    """What a name is looked up by in the table: the whole name, and its main part unless a unit
+    number was set apart from it."""
+    if isinstance(x, CompanyName):
+        return (x.folded,)
     return (x.folded,) if x.number else (x.folded, x.main)
 
 
 def _curated_pair(a: Profile, b: Profile) -> Match | None:
-    """Two entities the curated table names as one (by whole names), whatever else they say."""
-    if a.entity.kind != b.entity.kind:
+    """Two entities the curated table names as one, by their whole names: the table outranks the
+    places and universities names suggest, not what the records state (a type, a province) nor two
+    unit numbers."""
+    ea, eb = a.entity, b.entity
+    if ea.kind != eb.kind or (ea.type and eb.type and ea.type != eb.type):
+        return None
+    pa, pb = province_of(ea.province), province_of(eb.province)
+    if pa and pb and pa != pb:
         return None
     names, _ = _curated()
-    mine = {(r.name, r.parsed.folded) for r in a.readings if not r.renamed}
-    theirs = {r.parsed.folded: r.name for r in b.readings if not r.renamed}
-    for name, folded in sorted(mine):
-        for other in sorted(names.get(folded, ())):
-            if other in theirs:
-                return Match(SCORES["renamed"], "renamed", (name, theirs[other]))
+    theirs = {k: (n, x) for n, x in _whole(eb) for k in _keys(x)}
+    for name, x in _whole(ea):
+        for key in _keys(x):
+            for other in sorted(names.get(key, ())):
+                if other in theirs:
+                    y = theirs[other][1]
+                    if getattr(x, "number", None) and getattr(y, "number", None) and x.number != y.number:
+                        continue
+                    return Match(SCORES["renamed"], "renamed", (name, theirs[other][0]))
     return None
+
+
+def _whole(e: Entity) -> list[tuple[str, CompanyName | InstitutionName]]:
+    """Each name of an entity, parsed as a whole (not the other names it carries)."""
+    parse = company_name if e.kind == "Enterprise" else institution_name
+    return [(n, parse(n)) for n in e.names]
 
 
 def _institution_readings(name: str) -> list[Reading]:

@@ -184,6 +184,7 @@ class InstitutionName:
 
 
 _NAMED = (*_HOSPITAL_TYPES, "大学", "学院", "院", "所")  # what a bracketed part that is a name of its own ends with
+_CAMPUS = re.compile(r"(?:分院|院区|分部|分中心|校区|^[东西南北中总新老]院)$")  # a branch or campus, not another name
 
 
 def _split_alternates(text: str) -> tuple[str, list[str], str | None, str | None]:
@@ -200,10 +201,10 @@ def _split_alternates(text: str) -> tuple[str, list[str], str | None, str | None
         if inner.endswith("附属"):
             parent = inner.removesuffix("附属")
             return ""
-        if inner.endswith(_NAMED):
+        if inner.endswith(_NAMED) and not _CAMPUS.search(inner):
             alternates.extend(n for n in inner.split("、") if n)
             return ""
-        return m.group(0)
+        return m.group(0)  # 复旦大学附属中山医院（青浦分院）: a branch, which stays in the name
 
     main = re.sub(r"\(([^()]*)\)", take, text)
     head, _, tail = main.partition("暨")  # 武汉市第三医院暨武汉大学附属同仁医院: two names of one hospital

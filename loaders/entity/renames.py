@@ -14,6 +14,8 @@ import io
 from dataclasses import dataclass
 from importlib import resources
 
+from ontology import SchemaError
+
 
 @dataclass(frozen=True)
 class Rename:
@@ -29,8 +31,9 @@ def _read() -> tuple[Rename, ...]:
     text = (resources.files("loaders.entity") / "renames.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     out = tuple(Rename(r["old_name"], r["new_name"], r["kind"], r["type"], r["since"], r["source"]) for r in rows)
-    missing = [r.old for r in out if not r.source.strip()]
-    assert not missing, f"renames.csv: rows without a source: {missing}"
+    missing = [r.old for r in out if not r.source.strip() or not r.old.strip() or not r.new.strip()]
+    if missing:
+        raise SchemaError(f"loaders/entity/renames.csv: rows without a name or a source: {', '.join(missing)}")
     return out
 
 

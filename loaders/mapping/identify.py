@@ -3,7 +3,7 @@
 A draft keeps the node its source's crosswalk recorded for it; otherwise a key that is already a
 node's id is that node; otherwise, for organisations, entity resolution decides (merge into a
 clearly matching node, or keep a node of its own when several match or none does).  Edge ends are
-resolved by ``loaders.references`` as every reference is (keys of this load, ids in the store,
+resolved by ``graph.references`` as every reference is (keys of this load, ids in the store,
 taxonomy labels, names, aliases, division codes), or — with ``match = "name"`` — through entity
 resolution.
 """
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from graph.interface import Store
 from graph.model import Node, Xref
+from graph.references import NodeNames, References, Unresolved, node_names
 from loaders.entity.index import Decision, EntityIndex
 from loaders.entity.match import Entity, Match
 from loaders.mapping.records import Drafts, NodeDraft, Ref
-from loaders.references import Named, References, Unresolved, named
 from ontology import Problem
 from ontology.model import a
 
@@ -141,9 +141,9 @@ class EndResolver:
             return self.drafts.nodes[raw].kind
         return self.ids.existing.get(raw)
 
-    def _local(self, kind: str) -> list[Named]:
+    def _local(self, kind: str) -> list[NodeNames]:
         """The names this load gives its records of ``kind``, as names of the nodes they became."""
-        return [named(self.ids.node(key), kind, d.name, d.props, d.names) for key, d in self.drafts.nodes.items()
+        return [node_names(self.ids.node(key), kind, d.name, d.props, d.names) for key, d in self.drafts.nodes.items()
                 if d.kind == kind and key in self.ids.by_key]
 
     def _fail(self, ref: Ref, message: str) -> None:

@@ -60,7 +60,7 @@ class Drafts:
     problems: list[Problem] = field(default_factory=list)
     sources: dict[str, list[str]] = field(default_factory=dict)  # source -> files read
     rows: dict[str, int] = field(default_factory=dict)  # source -> rows kept
-    votes: dict[tuple[str, str], Counter] = field(default_factory=dict)  # (key, prop) -> values given
+    votes: dict[str, list[tuple]] = field(default_factory=dict)  # key -> its rows' values of the majority props
 
 
 def draft(spec: MappingSpec, data: list[Path], read: Reader = Path.read_bytes) -> Drafts:
@@ -290,10 +290,10 @@ def _node_rule(rule: NodeRule, rows: list[Row], ctx: Context, out: Drafts) -> No
 def _add_node(new: NodeDraft, row: Row, out: Drafts) -> None:
     """A key met again adds what the new row says: list values join, names become aliases; a
     different single value is reported and the first one kept — except for the rule's ``majority``
-    props, which take the value most rows give (ties: the one given first)."""
-    for prop in new.rule.majority:
-        if prop in new.props:
-            out.votes.setdefault((new.key, prop), Counter())[new.props[prop]] += 1
+    props, which take what most rows give (see ``majority``)."""
+    voting = new.rule.majority
+    if voting:
+        out.votes.setdefault(new.key, []).append(tuple(new.props.get(p) for p in voting))
     old = out.nodes.get(new.key)
     if old is None:
         out.nodes[new.key] = new
@@ -303,10 +303,29 @@ def _add_node(new: NodeDraft, row: Row, out: Drafts) -> None:
         return
     if new.name != old.name and new.name not in old.names:
         old.names.append(new.name)
-    voted = {p: new.props.pop(p) for p in new.rule.majority if p in new.props}
+    for prop in voting:
+        new.props.pop(prop, None)
     combine(old.props, new.props, new.at, old.at, repr(new.key), out.problems)
-    for prop in voted:
-        old.props[prop] = out.votes[(new.key, prop)].most_common(1)[0][0]  # a stable sort: ties keep the first
+    if voting:
+        for prop, value in zip(voting, majority(out.votes[new.key]), strict=True):
+            if value is not None:
+                old.props[prop] = value
+
+
+def majority(rows: list[tuple]) -> tuple:
+    """The values most rows give, prop by prop in order, each among the rows that agree with the
+    ones chosen before it (a city among the rows of the province chosen); a tie goes to the value
+    given first.
+
+    >>> majority([("天津", "天津"), ("江苏", "南京"), ("江苏", "无锡")])
+    ('江苏', '南京')
+    """
+    chosen: list = []
+    for i in range(len(rows[0]) if rows else 0):
+        pool = [r for r in rows if all(c is None or r[j] == c for j, c in enumerate(chosen))]
+        counts = Counter(r[i] for r in pool if r[i] is not None)
+        chosen.append(counts.most_common(1)[0][0] if counts else None)  # a stable sort: ties keep the first
+    return tuple(chosen)
 
 
 def combine(into: dict[str, Any], props: dict[str, Any], at: Location, first: Location, what: str,
