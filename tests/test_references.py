@@ -136,3 +136,20 @@ def test_resolution_order_and_folding():
     assert refs.resolve(" x园 ", ("Park",)).id == "park:x"
     assert refs.resolve("抗体药物", ("Field",)).id == "field:antibody"
     assert refs.resolve("抗体药", ("Field",)).message == "unknown field '抗体药'; did you mean 抗体药物 or 药品?"
+
+
+def test_a_reload_that_renames_a_node_frees_its_old_name(region):
+    """ent:a was 张江生物; this load renames it and gives the name to ent:b: the name is ent:b's now."""
+    load_tables(region, tables({"enterprises": "id,name\nent:a,张江生物（演示）\n"}))
+    load_tables(region, tables({"enterprises": "id,name\nent:a,张江生物科技（演示）\nent:b,张江生物（演示）\n",
+                                "products": "id,name,type,owner\nprod:1,一号药（演示）,drug,张江生物（演示）\n"}))
+    assert [n.node.id for n in region.neighbours("prod:1", edge_kinds=["OWNS"])] == ["ent:b"]
+
+
+def test_a_name_of_an_allowed_kind_beats_an_id_of_another():
+    """A mapping key or a node id that happens to be written like a district's code (310112) does
+    not hide the district."""
+    district = NodeNames("district:310112", "District", "闵行区", (), "310112")
+    refs = References(lambda i: "Enterprise" if i == "310112" else None, lambda k: [district] if k == "District" else [])
+    assert refs.resolve("310112", ("District",)).id == "district:310112"
+    assert refs.resolve("310112", ("Park",)).message == "'310112' is an Enterprise, expected Park"
