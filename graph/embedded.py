@@ -42,6 +42,7 @@ from graph.names_index import drop_names, index_names, search_names
 from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
 from graph.text import normalise
 from graph.validate import check_edge, check_node, check_xref, clean_props
+from graph.view import GraphView, PushedDown
 from ontology import ONTOLOGY_KINDS, InvalidInput, NotFound, SchemaError, StoreUnavailable
 from ontology.model import a
 
@@ -475,16 +476,11 @@ class EmbeddedStore:
             self._refresh()
             return self._node(node_id) if node_id in self.nx._node else None
 
-    def read_graph(self, work: Callable[[nx.MultiDiGraph], T]) -> T:
-        """Run ``work`` on the in-memory graph, caught up with the file, under the store's lock.
-
-        For queries that walk much of the graph (coverage, matching) in their own code; ``work``
-        must not change the graph.  Node attributes are ``{"kind", "name", "_p", **props}``, edge
-        attributes ``{"kind", "_p", **props}``.
-        """
+    def evaluate(self, query: PushedDown[T]) -> T:
+        """``query.on_graph`` over the in-memory graph, caught up with the file, under the store's lock."""
         with self._lock:
             self._refresh()
-            return work(self.nx)
+            return query.on_graph(GraphView(self.nx))
 
     def kinds(self, ids: Iterable[str]) -> dict[str, str]:
         with self._lock:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from graph.model import Counts, Edge, LoadRecord, Neighbour, Node, Replace, SearchHit, Subgraph, WriteResult, Xref
+from graph.view import PushedDown
+
+T = TypeVar("T")
 
 DIRECTIONS = ("out", "in", "both")
 
@@ -80,6 +83,10 @@ class Store(Protocol):
         ``bulk`` hints that the batch writes many records (a load): a backend may defer work it
         would otherwise do per write (the embedded store rebuilds its in-memory graph afterwards).
         """
+
+    def evaluate(self, query: PushedDown[T]) -> T:
+        """Run a query that walks much of the graph where the data is: ``query.on_graph`` over the
+        embedded store's graph, ``query.on_cypher`` in one Neo4j read transaction."""
 
     def init(self) -> list[str]:
         """Create what the store needs (tables, constraints, indexes) where missing; their names."""

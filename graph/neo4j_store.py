@@ -45,6 +45,7 @@ from graph.neo4j_write import Plan, Write
 from graph.taxonomy import ONTOLOGY_LOAD, taxonomy_records
 from graph.text import normalise
 from graph.validate import check_xref, clean_props
+from graph.view import CypherRun, PushedDown
 from ontology import EDGE_KINDS, ONTOLOGY_KINDS, BiokgError, InvalidInput, NotFound, SchemaError, StoreUnavailable
 
 T = TypeVar("T")
@@ -131,11 +132,15 @@ class Neo4jStore:
         with self._mapped(), self._session() as session:
             return session.execute_read(work)
 
-    def read_cypher(self, work: Callable[[Callable[[q.Query], list[dict[str, Any]]]], T]) -> T:
+    def evaluate(self, query: PushedDown[T]) -> T:
+        """``query.on_cypher`` in one read transaction (the server does the walking)."""
+        return self.read_cypher(query.on_cypher)
+
+    def read_cypher(self, work: Callable[[CypherRun], T]) -> T:
         """Run ``work(run)`` in one read transaction; ``run((text, params))`` returns the records as dicts.
 
-        For queries pushed down to the server (coverage, matching); ``work`` may run more than once
-        when the driver retries a transient failure, so it must not have side effects.
+        ``work`` may run more than once when the driver retries a transient failure, so it must not
+        have side effects.
         """
         def tx_work(tx: Any) -> T:
             return work(lambda query: [record.data() for record in tx.run(*query)])

@@ -26,8 +26,9 @@ all three share a rank (1, 2, 2, 4: a core and its member station serving one di
 figures rank alike) and are listed by id.  The rank is city-wide, also when the report is limited
 to one district.  Lists of parks, enterprises, products and projects give each one's id and name.
 
-Each backend computes the aggregates where the data is (``coverage_embedded`` on networkx,
-``coverage_cypher`` in Neo4j); this module turns them into the report.
+Each backend computes the aggregates where the data is (``coverage_embedded`` over the embedded
+store's graph, ``coverage_cypher`` in Neo4j), through ``Store.evaluate``; this module turns them
+into the report.
 """
 
 from __future__ import annotations
@@ -35,17 +36,51 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from math import isfinite
-from typing import Any
 
+from graph.interface import Store
 from graph.references import References, Resolved
+from graph.view import CypherRun, GraphView
 from ontology import InvalidInput, NotFound
 from queries import coverage_cypher, coverage_embedded
-from queries.coverage_facts import SCOPE_SERVES, DistrictFacts, Facts, Named, StationFacts, Tally, Window
+from queries.coverage_facts import (
+    SCOPE_SERVES,
+    Candidate,
+    DistrictFacts,
+    Facts,
+    Named,
+    StationFacts,
+    Tally,
+    Window,
+)
 from queries.placement import greedy_cover
 
 DAYS_PER_MONTH = 365.25 / 12
-# which backend module computes the aggregates, by the method a store offers for it
-BACKENDS = (("read_graph", coverage_embedded), ("read_cypher", coverage_cypher))
+
+
+@dataclass(frozen=True)
+class FactsQuery:
+    """The per-district and per-station aggregates, on either backend (``Store.evaluate``)."""
+
+    window: Window
+
+    def on_graph(self, view: GraphView) -> Facts:
+        return coverage_embedded.facts(view, self.window)
+
+    def on_cypher(self, run: CypherRun) -> Facts:
+        return coverage_cypher.facts(run, self.window)
+
+
+@dataclass(frozen=True)
+class CandidatesQuery:
+    """The candidate sites of a placement, on either backend (``Store.evaluate``)."""
+
+    window: Window
+
+    def on_graph(self, view: GraphView) -> list[Candidate]:
+        return coverage_embedded.candidates(view, self.window)
+
+    def on_cypher(self, run: CypherRun) -> list[Candidate]:
+        return coverage_cypher.candidates(run, self.window)
 
 
 @dataclass(frozen=True)
@@ -122,22 +157,22 @@ class Suggestion:
     enterprises: tuple[Named, ...]  # the enterprises it newly covers, by id
 
 
-def coverage(store: Any, district: str | None = None, as_of: date | None = None, window_days: int = 180,
+def coverage(store: Store, district: str | None = None, as_of: date | None = None, window_days: int = 180,
              radius_km: float = 0.0) -> CoverageReport:
     """The coverage report of the whole region, or of one district (id, code or name)."""
     w = window(store, district, as_of, window_days, radius_km)
-    found = backend(store).facts(store, Window(w.as_of, w.window_days, w.radius_km))
+    found = store.evaluate(FactsQuery(Window(w.as_of, w.window_days, w.radius_km)))
     return report(found, w)
 
 
-def suggest_sites(store: Any, k: int, district: str | None = None, as_of: date | None = None,
+def suggest_sites(store: Store, k: int, district: str | None = None, as_of: date | None = None,
                   window_days: int = 180, radius_km: float = 0.0) -> tuple[Suggestion, ...]:
     """Up to ``k`` parks or institutions without a point where a new service point newly covers the
     most weighted enterprises (greedy maximum coverage), each with its marginal gain."""
     if isinstance(k, bool) or not isinstance(k, int) or k < 0:
         raise InvalidInput(f"k (suggestions) must be a whole number >= 0, got {k!r}")
     w = window(store, district, as_of, window_days, radius_km)
-    sites = {c.site: c for c in backend(store).candidates(store, w)}
+    sites = {c.site: c for c in store.evaluate(CandidatesQuery(w))}
     weights = {e.id: weight for c in sites.values() for e, weight in c.covers}
     names = {e.id: e for c in sites.values() for e, _ in c.covers}
     picks = greedy_cover({s: {e.id for e, _ in c.covers} for s, c in sites.items()}, weights, k)
@@ -145,15 +180,7 @@ def suggest_sites(store: Any, k: int, district: str | None = None, as_of: date |
                             tuple(names[e] for e in p.covered)) for p in picks)
 
 
-def backend(store: Any):
-    for method, module in BACKENDS:
-        if callable(getattr(store, method, None)):
-            return module
-    raise InvalidInput(f"{type(store).__name__} offers none of {', '.join(m for m, _ in BACKENDS)}; "
-                       "coverage runs on the embedded or the Neo4j store")
-
-
-def window(store: Any, district: str | None, as_of: date | None, window_days: int, radius_km: float) -> Window:
+def window(store: Store, district: str | None, as_of: date | None, window_days: int, radius_km: float) -> Window:
     """Checked parameters; ``district`` resolved to a District id."""
     if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 0:
         raise InvalidInput(f"window_days must be a whole number >= 0, got {window_days!r}")
@@ -166,7 +193,7 @@ def window(store: Any, district: str | None, as_of: date | None, window_days: in
     return Window(as_of or date.today(), window_days, float(radius_km), resolved)
 
 
-def resolve_district(store: Any, text: str) -> str:
+def resolve_district(store: Store, text: str) -> str:
     """A District id from an id (``district:310112``), a code (``310112``) or a name or alias (闵行区,
     闵行), as every reference is resolved (``graph.references``)."""
     text = text.strip()

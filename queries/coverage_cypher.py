@@ -4,7 +4,7 @@ The server does the walking and the counting; what comes back is one row per dis
 (totals, covered counts, the ids that miss out) and one row per station; for a placement, one row
 per uncovered park (its uncovered enterprises and their weights) and one per candidate site (the
 parks a point there would reach).  The covered sites, found first, travel into the later
-statements as ``$covered``.
+statements as ``$covered``.  ``facts`` and ``candidates`` take the ``run`` of ``Store.evaluate``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.cypher import Query
+from graph.view import CypherRun
 from queries.coverage_facts import (
     COUNTED_LEVELS,
     INNOVATION_CHANNELS,
@@ -146,35 +147,29 @@ def candidate_reach(w: Window, parks: list[str]) -> Query:
         {**params(w), "parks": parks})
 
 
-def facts(store: Any, w: Window) -> Facts:
-    def work(run) -> Facts:
-        covered = sorted(r["id"] for r in run(covered_sites(w)))
-        names = {r["id"]: r["name"] for r in run(districts(w))}
-        tallies = [_tallies(run(q)) for q in (park_tallies(w, covered), enterprise_tallies(w, covered),
-                                                product_tallies(w), project_tallies(w))]
-        types: dict[str, dict[str, int]] = {}
-        for r in run(product_types(w)):
-            types.setdefault(r["district"], {})[r["type"]] = r["n"]
-        found = tuple(DistrictFacts(d, name, *(t.get(d, Tally()) for t in tallies),
-                                    tuple(sorted(types.get(d, {}).items()))) for d, name in sorted(names.items()))
-        return Facts(found, tuple(_station(r) for r in run(stations(w))))
-
-    return store.read_cypher(work)
+def facts(run: CypherRun, w: Window) -> Facts:
+    covered = sorted(r["id"] for r in run(covered_sites(w)))
+    names = {r["id"]: r["name"] for r in run(districts(w))}
+    tallies = [_tallies(run(q)) for q in (park_tallies(w, covered), enterprise_tallies(w, covered),
+                                            product_tallies(w), project_tallies(w))]
+    types: dict[str, dict[str, int]] = {}
+    for r in run(product_types(w)):
+        types.setdefault(r["district"], {})[r["type"]] = r["n"]
+    found = tuple(DistrictFacts(d, name, *(t.get(d, Tally()) for t in tallies),
+                                tuple(sorted(types.get(d, {}).items()))) for d, name in sorted(names.items()))
+    return Facts(found, tuple(_station(r) for r in run(stations(w))))
 
 
-def candidates(store: Any, w: Window) -> list[Candidate]:
-    def work(run) -> list[Candidate]:
-        covered = sorted(r["id"] for r in run(covered_sites(w)))
-        coverable = {r["park"]: [(Named(e, name), n) for e, name, n in r["enterprises"]]
-                     for r in run(coverable_parks(w, covered))}
-        out = []
-        for r in sorted(run(candidate_reach(w, sorted(coverable))), key=lambda r: r["site"]):
-            covers = dict(pair for park in r["parks"] for pair in coverable[park])
-            out.append(Candidate(r["site"], r["name"], r["kind"], min(r["districts"], default=None),
-                                 tuple(sorted(covers.items(), key=lambda c: c[0].id))))
-        return out
-
-    return store.read_cypher(work)
+def candidates(run: CypherRun, w: Window) -> list[Candidate]:
+    covered = sorted(r["id"] for r in run(covered_sites(w)))
+    coverable = {r["park"]: [(Named(e, name), n) for e, name, n in r["enterprises"]]
+                 for r in run(coverable_parks(w, covered))}
+    out = []
+    for r in sorted(run(candidate_reach(w, sorted(coverable))), key=lambda r: r["site"]):
+        covers = dict(pair for park in r["parks"] for pair in coverable[park])
+        out.append(Candidate(r["site"], r["name"], r["kind"], min(r["districts"], default=None),
+                             tuple(sorted(covers.items(), key=lambda c: c[0].id))))
+    return out
 
 
 def _tallies(rows: list[dict]) -> dict[str, Tally]:

@@ -1,4 +1,4 @@
-"""The coverage aggregates over the embedded store's in-memory graph (networkx).
+"""The coverage aggregates over the embedded store's graph (a ``graph.view.GraphView``).
 
 One pass over the nodes sorts them by kind; the districts, parks and recent records of every node
 are read from the few nodes at the small end of those edges (districts, parks, stations); the rest
@@ -9,10 +9,8 @@ products and service records, not with patents or the rest of the graph.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
-import networkx as nx
-
+from graph.view import GraphView
 from queries.coverage_facts import (
     COUNTED_LEVELS,
     INNOVATION_CHANNELS,
@@ -34,33 +32,33 @@ _NONE: set[str] = set()
 KINDS = ("District", "Park", "Institution", "Enterprise", "Product", "KeyProject", "Station", "ServicePoint")
 
 
-def facts(store: Any, w: Window) -> Facts:
-    return store.read_graph(lambda g: _View(g, w).facts())
+def facts(view: GraphView, w: Window) -> Facts:
+    return _View(view, w).facts()
 
 
-def candidates(store: Any, w: Window) -> list[Candidate]:
-    return store.read_graph(lambda g: _View(g, w).candidates())
+def candidates(view: GraphView, w: Window) -> list[Candidate]:
+    return _View(view, w).candidates()
 
 
 class _View:
     """The graph seen by one coverage query."""
 
-    def __init__(self, g: nx.MultiDiGraph, w: Window) -> None:
-        self.g, self.w, self.nodes = g, w, g._node
+    def __init__(self, view: GraphView, w: Window) -> None:
+        self.view, self.w, self.nodes = view, w, view.attributes
         self.start, self.end = w.start, w.end
         self.by_kind: dict[str, list[str]] = defaultdict(list)
-        for n, attrs in g._node.items():
+        for n, attrs in view.nodes():
             if attrs["kind"] in KINDS:
                 self.by_kind[attrs["kind"]].append(n)
         # look-ups built from the few nodes at the small end of the many edges (districts, parks,
         # stations), instead of scanning the edges of every enterprise and product
         self.district_of: dict[str, set[str]] = defaultdict(set)
         for d in self.by_kind["District"]:
-            for u, _ in self.into(d, "IN_DISTRICT"):
+            for u, _ in self.view.into(d, "IN_DISTRICT"):
                 self.district_of[u].add(d)
         self.parks_of: dict[str, list[str]] = defaultdict(list)
         for p in self.by_kind["Park"]:
-            for u, _ in self.into(p, "LOCATED_IN"):
+            for u, _ in self.view.into(p, "LOCATED_IN"):
                 self.parks_of[u].append(p)
         # one pass over each station's edges (mostly its records): target -> (station, type) in
         # the window, and the station's other edges by kind
@@ -68,33 +66,26 @@ class _View:
         self.station_out: dict[str, dict[str, list[str]]] = {}
         for s in self.by_kind["Station"]:
             other = self.station_out[s] = defaultdict(list)
-            for t, keyed in g._succ[s].items():
-                for a in keyed.values():
-                    if a["kind"] != "TRACKS":
-                        other[a["kind"]].append(t)
-                    elif self.start <= a["date"] <= self.end:
-                        self.recent[t].append((s, a["type"]))
+            for t, a in view.out_edges(s):
+                if a["kind"] != "TRACKS":
+                    other[a["kind"]].append(t)
+                elif self.start <= a["date"] <= self.end:
+                    self.recent[t].append((s, a["type"]))
         self.serves = {s: set(self.station_out[s]["SERVES"]) for s in self.by_kind["Station"]}
         # a recent record for a product or a key project serves its owner or undertaker too: found
         # from the few recently served targets, not from every enterprise's edges
         self.served_through: dict[str, list[str]] = defaultdict(list)
         for t, served in self.recent.items():
             kind = self.nodes[t]["kind"]
-            orgs = ([u for u, _ in self.into(t, "OWNS")] if kind == "Product"
-                    else self.out(t, "UNDERTAKEN_BY") if kind == "KeyProject" else [])
+            orgs = ([u for u, _ in self.view.into(t, "OWNS")] if kind == "Product"
+                    else self.view.out(t, "UNDERTAKEN_BY") if kind == "KeyProject" else [])
             for o in orgs:
                 self.served_through[o] += [station for station, _ in served]
         self.centres = {x for s in self.by_kind["Station"] for x in self.station_out[s]["SITED_AT"]} | {
-            x for sp in self.by_kind["ServicePoint"] for x in self.out(sp, "SITED_AT")}
+            x for sp in self.by_kind["ServicePoint"] for x in self.view.out(sp, "SITED_AT")}
         self.covered_sites = self.centres | self._near(self.centres, self.by_kind["Park"] + self.by_kind["Institution"])
 
-    # --- edges next to a node
-    def out(self, n: str, kind: str) -> list[str]:
-        return [v for v, keyed in self.g._succ[n].items() for a in keyed.values() if a["kind"] == kind]
-
-    def into(self, n: str, kind: str) -> list[tuple[str, dict]]:
-        return [(u, a) for u, keyed in self.g._pred[n].items() for a in keyed.values() if a["kind"] == kind]
-
+    # --- what the edges next to a node say
     def districts(self, n: str) -> set[str]:
         return self.district_of.get(n, _NONE)
 
@@ -129,14 +120,14 @@ class _View:
                 and a.get("innovation_channel") in INNOVATION_CHANNELS)
 
     def product_tracked(self, p: str) -> bool:
-        return self.tracked_directly(p) or any(
-            self.nodes[k]["kind"] == "KeyProject" and self.tracked_directly(k) for k, _ in self.into(p, "FOR_PRODUCT"))
+        return self.tracked_directly(p) or any(self.nodes[k]["kind"] == "KeyProject" and self.tracked_directly(k)
+                                               for k, _ in self.view.into(p, "FOR_PRODUCT"))
 
     def project_tracked(self, k: str) -> bool:
-        return self.tracked_directly(k) or any(self.tracked_directly(p) for p in self.out(k, "FOR_PRODUCT"))
+        return self.tracked_directly(k) or any(self.tracked_directly(p) for p in self.view.out(k, "FOR_PRODUCT"))
 
     def owners_districts(self, p: str) -> set[str]:
-        return {d for o, _ in self.into(p, "OWNS") for d in self.districts(o)}
+        return {d for o, _ in self.view.into(p, "OWNS") for d in self.districts(o)}
 
     def counted_project(self, k: str) -> bool:
         return self.nodes[k].get("level") in COUNTED_LEVELS
@@ -162,7 +153,7 @@ class _View:
                 for d in own:
                     per[d]["products"][p] = ok
         for k in self.by_kind["KeyProject"]:
-            own = {d for o in self.out(k, "UNDERTAKEN_BY") for d in self.districts(o)}
+            own = {d for o in self.view.out(k, "UNDERTAKEN_BY") for d in self.districts(o)}
             if own and self.counted_project(k):
                 ok = self.project_tracked(k)
                 for d in own:
@@ -182,9 +173,9 @@ class _View:
         out = []
         for s in sorted(self.by_kind["Station"]):
             a, mine = self.nodes[s], self.station_out[s]
-            points = {u for u, _ in self.into(s, "PART_OF") if self.nodes[u]["kind"] == "ServicePoint"}
-            members = {u for u, _ in self.into(s, "PART_OF") if self.nodes[u]["kind"] == "Station"}
-            sites = set(mine["SITED_AT"]) | {x for sp in points for x in self.out(sp, "SITED_AT")}
+            points = {u for u, _ in self.view.into(s, "PART_OF") if self.nodes[u]["kind"] == "ServicePoint"}
+            members = {u for u, _ in self.view.into(s, "PART_OF") if self.nodes[u]["kind"] == "Station"}
+            sites = set(mine["SITED_AT"]) | {x for sp in points for x in self.view.out(sp, "SITED_AT")}
             out.append(StationFacts(s, a["name"], a.get("type", ""), a.get("scope", ""),
                                     min(mine["PART_OF"], default=None), tuple(sorted(self.serves[s])),
                                     len(records[s]), len(set(records[s])), len(points), len(sites), len(members)))
@@ -194,8 +185,8 @@ class _View:
         return self.nodes[n]["name"]
 
     def weight(self, e: str) -> int:
-        products = sum(1 for p in set(self.out(e, "OWNS")) if self.innovative(p))
-        projects = sum(1 for k, _ in self.into(e, "UNDERTAKEN_BY") if self.counted_project(k))
+        products = sum(1 for p in set(self.view.out(e, "OWNS")) if self.innovative(p))
+        projects = sum(1 for k, _ in self.view.into(e, "UNDERTAKEN_BY") if self.counted_project(k))
         return 1 + products + projects
 
     def candidates(self) -> list[Candidate]:
@@ -203,7 +194,7 @@ class _View:
         coverable: dict[str, list[str]] = {}  # uncovered park -> the uncovered enterprises in it
         for p in self.by_kind["Park"]:
             if p not in self.covered_sites and (ents := [
-                    e for e, _ in self.into(p, "LOCATED_IN") if self.nodes[e]["kind"] == "Enterprise"
+                    e for e, _ in self.view.into(p, "LOCATED_IN") if self.nodes[e]["kind"] == "Enterprise"
                     and (d is None or d in self.districts(e)) and not self.enterprise_covered(e)]):
                 coverable[p] = ents
         weights: dict[str, int] = {}

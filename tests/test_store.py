@@ -321,3 +321,19 @@ def test_copy_carries_crosswalk_records_and_load_metadata(store, tmp_path):
         assert store.xrefs() == source.xrefs() and store.get("inst:h").provenance.meta == META
         again = copy_store(source, store)
     assert again.changed == 0 and len(store.xrefs()) == 1
+
+
+def test_evaluate_runs_a_query_where_the_data_is(store):
+    """A query written once per backend: the embedded store reads its graph through a GraphView,
+    Neo4j runs the Cypher; both answer the same (the hand region: two parks in 闵行 and 浦东)."""
+    store.write(*small_region())
+
+    class ParksByDistrict:
+        def on_graph(self, view):
+            return sorted((p, d) for p, a in view.nodes() if a["kind"] == "Park" for d in view.out(p, "IN_DISTRICT"))
+
+        def on_cypher(self, run):
+            rows = run(("MATCH (p:Park)-[:IN_DISTRICT]->(d:District) RETURN p.id AS p, d.id AS d", {}))
+            return sorted((r["p"], r["d"]) for r in rows)
+
+    assert store.evaluate(ParksByDistrict()) == [("park:zizhu", "district:310112"), ("park:zj", "district:310115")]
