@@ -75,13 +75,12 @@ def errors_reported(as_json: bool) -> Iterator[None]:
 def write_tables(tables: dict, fmt: str, path: Path, bom: bool, percent: dict | None = None,
                  known: tuple[str, ...] = ()) -> None:
     """Tables of a report as a folder of CSV files (``fmt`` csv) or one XLSX book; says what it wrote."""
-    from loaders.sheets import check_fits_xlsx, write_csv_tables, write_file, write_xlsx
+    from loaders.sheets import write_csv_tables, write_file, write_xlsx
 
     if fmt == "csv":
         write_csv_tables(tables, path, bom, known)
         err.print(f"wrote {len(tables)} file(s) to {path}: {', '.join(f'{n}.csv' for n in tables)}")
-    else:
-        check_fits_xlsx(tables)
+    else:  # write_xlsx refuses a table too big for a sheet before it writes anything
         write_file(path, lambda fh: write_xlsx(tables, fh, percent))
         err.print(f"wrote {path} (sheets {', '.join(tables)})")
 

@@ -39,9 +39,10 @@ def _field(loc: tuple) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One detail per parameter that does not validate: ``{"field", "message", "value"}``."""
     details = []
-    for e in exc.errors():
+    for e in errors:
         detail = {"field": _field(e.get("loc", ())), "message": e.get("msg", "invalid")}
         if "input" in e and isinstance(e["input"], str | int | float | bool | None):
             detail["value"] = e["input"]
@@ -60,9 +61,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = validation_details(exc)
+        errors = list(exc.errors())
+        details = validation_details(errors)
         first = details[0] if details else {"field": "request", "message": "invalid"}
-        loc = exc.errors()[0].get("loc", ()) if details else ()
+        loc = errors[0].get("loc", ()) if errors else ()
         name = str(loc[1]) if len(loc) > 1 else first["field"]  # query.kind.0 -> kind
         got = f" (got {first['value']!r})" if "value" in first else ""
         more = f"; and {len(details) - 1} more" if len(details) > 1 else ""

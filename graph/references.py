@@ -108,6 +108,7 @@ class References:
         self._names: dict[str, dict[str, set[str]]] = {}  # kind -> search form -> ids
         self._shown: dict[str, dict[str, str]] = {}  # kind -> id -> name, for messages
         self._labels: dict[tuple[str, ...], dict[str, set[tuple[str, str]]]] = {}  # for suggestions
+        self._ids: dict[tuple[str, ...], dict[str, str]] = {}  # id without its prefix -> id, for suggestions
         self._suggested = 0
 
     @classmethod
@@ -178,7 +179,9 @@ class References:
             return ""
         self._suggested += 1
         if ":" in text:  # a mistyped id: compared without the prefix every id of a kind shares
-            ids = {i.split(":", 1)[-1]: i for k in kinds for i in self._index_shown(k)}
+            ids = self._ids.get(kinds)
+            if ids is None:
+                ids = self._ids[kinds] = {i.split(":", 1)[-1]: i for k in kinds for i in self._index_shown(k)}
             near = difflib.get_close_matches(text.split(":", 1)[-1], list(ids), n=SUGGESTIONS, cutoff=0.6)
             return f"; did you mean {' or '.join(ids[n] for n in near)}?" if near else ""
         labels = self._labels.get(kinds)

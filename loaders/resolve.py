@@ -15,7 +15,6 @@ class Resolver:
     """Resolves the references of a set of drafts; problems go to ``problems``."""
 
     def __init__(self, store: Store, drafts: list[Draft], problems: list[Problem]):
-        self.store = store
         self.problems = problems
         self.rows: dict[str, Draft] = {}  # node id -> the row defining it
         for d in drafts:

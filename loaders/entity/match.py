@@ -81,6 +81,12 @@ class Reading:
     name: str  # the name as given, for the match's record
     parsed: CompanyName | InstitutionName
     renamed: bool = False
+    carried: bool = False  # another name the name carries (in brackets, after 暨, side by side)
+
+    @property
+    def whole(self) -> bool:
+        """The name itself, as given."""
+        return not (self.renamed or self.carried)
 
 
 @dataclass(frozen=True)
@@ -144,8 +150,8 @@ def _curated_pair(a: Profile, b: Profile) -> Match | None:
     if pa and pb and pa != pb:
         return None
     names, _ = _curated()
-    theirs = {k: (n, x) for n, x in _whole(eb) for k in _keys(x)}
-    for name, x in _whole(ea):
+    theirs = {k: (r.name, r.parsed) for r in b.readings if r.whole for k in _keys(r.parsed)}
+    for name, x in ((r.name, r.parsed) for r in a.readings if r.whole):
         for key in _keys(x):
             for other in sorted(names.get(key, ())):
                 if other in theirs:
@@ -154,12 +160,6 @@ def _curated_pair(a: Profile, b: Profile) -> Match | None:
                         continue
                     return Match(SCORES["renamed"], "renamed", (name, theirs[other][0]))
     return None
-
-
-def _whole(e: Entity) -> list[tuple[str, CompanyName | InstitutionName]]:
-    """Each name of an entity, parsed as a whole (not the other names it carries)."""
-    parse = company_name if e.kind == "Enterprise" else institution_name
-    return [(n, parse(n)) for n in e.names]
 
 
 def _institution_readings(name: str) -> list[Reading]:
@@ -171,7 +171,7 @@ def _institution_readings(name: str) -> list[Reading]:
             y = institution_name((x.parent or x.place or "") + alt)  # 朱宪彝纪念医院(代谢病医院): the university's
         elif len(y.folded) < 4:
             continue  # 皮肤病医院（研究所）: a word, not a name
-        out.append(Reading(name, y))
+        out.append(Reading(name, y, carried=True))
     names, cores = _curated()
     for r in list(out):
         p = r.parsed
