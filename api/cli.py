@@ -22,6 +22,7 @@ from api.cli_common import (
     settings_of,
 )
 from api.cli_mapping import SET, load_with_mapping, mapping_app, resolve
+from api.cli_matching import broker, chain_gaps, match, partners, patents
 from api.cli_queries import coverage
 from ontology import InvalidInput
 
@@ -265,6 +266,11 @@ def serve(ctx: typer.Context, host: str | None = typer.Option(None), port: int |
 
 app.command()(resolve)
 app.command()(coverage)
+app.command()(match)
+app.command("chain-gaps")(chain_gaps)
+app.command()(broker)
+app.command()(patents)
+app.command()(partners)
 app.add_typer(mapping_app, name="mapping")
 
 

@@ -20,7 +20,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.neo4j import start_server, stop_server, wipe
+from bench.neo4j import copy_in_neo4j
 from bench.report import ROOT, fresh_region, write_section
 
 GOALS = {"embedded": 1.0, "neo4j": 3.0, "suggest": 2.0}  # seconds
@@ -66,8 +66,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from graph import EmbeddedStore
-    from graph.copy import copy_store
-    from graph.neo4j_store import Neo4jStore
     from loaders.load import load_paths
 
     work = args.workdir
@@ -79,18 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"embedded: {json.dumps({k: [v['first'], v['median']] for k, v in emb.items()})}", file=sys.stderr)
 
-    uri, user, password, started = start_server()
-    try:
-        wipe(uri, user, password)
-        neo = Neo4jStore(uri, user, password)
-        t = time.perf_counter()
-        copy_store(embedded, neo)
-        copy_s = time.perf_counter() - t
+    with copy_in_neo4j(embedded) as (neo, copy_s):
         neo4j = measure(neo)
-        neo.close()
-    finally:
-        if started:
-            stop_server()
     embedded.close()
     same = {k: emb[k]["answer"] == neo4j[k]["answer"] for k in emb}
     figures = {"enterprises": args.enterprises, "seed": args.seed, "counts": {**counts.nodes, **counts.edges},

@@ -25,6 +25,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.report import ROOT, fresh_region, write_section
@@ -48,6 +50,29 @@ def start_server() -> tuple[str, str, str, bool]:
 def stop_server() -> None:
     env = {**os.environ, "BIOKG_NEO4J_STATE": str(ROOT / ".neo4j-bench")}
     subprocess.run([str(ROOT / "scripts" / "neo4j"), "stop"], env=env, check=False, capture_output=True)
+
+
+@contextmanager
+def copy_in_neo4j(store) -> Iterator[tuple[object, float]]:
+    """A Neo4j store (an emptied database on the benchmark's server) holding a copy of ``store``,
+    and the seconds the copy took; the server stops afterwards if it was started here."""
+    from graph.copy import copy_store
+    from graph.neo4j_store import Neo4jStore
+
+    uri, user, password, started = start_server()
+    try:
+        wipe(uri, user, password)
+        neo = Neo4jStore(uri, user, password)
+        t = time.perf_counter()
+        copy_store(store, neo)
+        took = time.perf_counter() - t
+        try:
+            yield neo, took
+        finally:
+            neo.close()
+    finally:
+        if started:
+            stop_server()
 
 
 def wipe(uri: str, user: str, password: str) -> None:

@@ -58,6 +58,10 @@ class EmbeddedStore:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        # what queries derived from the graph (GraphView.memo): forgotten on every write, and
+        # when the graph is rebuilt (a memo belongs to the graph object it was built from)
+        self._memo: dict = {}
+        self._memo_of: object = None
         self._in_batch = False
         self._bulk = False
         try:
@@ -245,6 +249,7 @@ class EmbeddedStore:
         self, nodes: Iterable[Node] = (), edges: Iterable[Edge] = (), replace: Iterable[Replace] = ()
     ) -> WriteResult:
         with self._lock, self.batch():
+            self._memo = {}
             self._conn.execute("SAVEPOINT write")
             try:
                 result = self._write(*last_wins(nodes, edges), list(replace))
@@ -447,6 +452,7 @@ class EmbeddedStore:
 
     def delete_load(self, load_id: str) -> WriteResult:
         with self._lock, self.batch():
+            self._memo = {}
             self._refresh()
             idx = self._load_idx.get(load_id)
             if idx is None:
@@ -480,7 +486,9 @@ class EmbeddedStore:
         """``query.on_graph`` over the in-memory graph, caught up with the file, under the store's lock."""
         with self._lock:
             self._refresh()
-            return query.on_graph(GraphView(self.nx))
+            if self._memo_of is not self.nx:  # a memo belongs to one state of the graph
+                self._memo, self._memo_of = {}, self.nx
+            return query.on_graph(GraphView(self.nx, lambda attrs: self._provenance(attrs["_p"]), self._memo))
 
     def kinds(self, ids: Iterable[str]) -> dict[str, str]:
         with self._lock:

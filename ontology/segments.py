@@ -122,3 +122,46 @@ def inferred_needs(product_type: str, stage: str | None) -> tuple[str, ...]:
         if product_type in rule.product_types and rule.stage == stage:
             return rule.segments
     return ()
+
+
+@dataclass(frozen=True)
+class TypeRule:
+    """An institution of ``institution_type`` (with the property ``flag`` true, when given) provides
+    ``segment`` by its type, without a PROVIDES edge."""
+
+    institution_type: str
+    flag: str | None
+    segment: str
+    zh: str
+
+
+# What a type clearly implies.  A GCP filing is the legal condition for hosting trials of its kind
+# (药物/医疗器械临床试验机构备案); testing labs are the registration-testing bodies; every hospital
+# is where approved drugs and devices are used.  Universities and institutes do research, but that
+# is not a service one can buy, so they provide segments only by their PROVIDES edges.
+TYPE_PROVIDES: tuple[TypeRule, ...] = (
+    TypeRule("hospital", "gcp_drug", "segment:drug.clinical", "已备案药物临床试验机构，可承接药物临床试验"),
+    TypeRule("hospital", "gcp_device", "segment:device.clinical_evaluation", "已备案医疗器械临床试验机构，可承接器械临床试验"),
+    TypeRule("hospital", None, "segment:drug.clinical_use", "医院是药品的临床使用方"),
+    TypeRule("hospital", None, "segment:device.clinical_use", "医院是医疗器械的临床使用方"),
+    TypeRule("testing_lab", None, "segment:drug.testing", "检验检测机构承担药品检验"),
+    TypeRule("testing_lab", None, "segment:device.type_testing", "检验检测机构承担医疗器械注册检验"),
+)
+
+# Segments sold as services to others (the third parties a station brings in: CROs, testing,
+# registration agents, CDMOs).
+SERVICE_SEGMENTS: tuple[str, ...] = (
+    "segment:drug.discovery", "segment:drug.preclinical", "segment:drug.clinical", "segment:drug.cdmo",
+    "segment:drug.testing", "segment:drug.regulatory", "segment:device.design",
+    "segment:device.contract_manufacturing", "segment:device.type_testing", "segment:device.clinical_evaluation",
+    "segment:device.regulatory",
+)
+
+
+def type_rules(segment: str) -> tuple[TypeRule, ...]:
+    """The rules by which a type provides ``segment``.
+
+    >>> [r.flag for r in type_rules("segment:drug.clinical")]
+    ['gcp_drug']
+    """
+    return tuple(r for r in TYPE_PROVIDES if r.segment == segment)
