@@ -156,11 +156,12 @@ def main(argv: list[str] | None = None) -> None:
 def shape(m: dict) -> dict:
     """What the answers held, so the section says what was computed."""
     matches = [a for a in m["match"]["answers"] if not isinstance(a, str)]
+    no_needs = sum(1 for a in m["match"]["answers"] if isinstance(a, str) and "states no need" in a)
     brokers = [a for a in m["broker"]["answers"] if not isinstance(a, str)]
     patents = [a for a in m["patents"]["answers"] if not isinstance(a, str)]
     return {"needs": statistics.mean(len(a.needs) for a in matches) if matches else 0,
             "results": statistics.mean(len(a.results) for a in matches) if matches else 0,
-            "no_needs": sum(1 for a in matches if not a.needs),
+            "no_needs": no_needs,
             "broker_errors": len(m["broker"]["answers"]) - len(brokers),
             "broker_results": statistics.mean(len(a.results) for a in brokers) if brokers else 0,
             "patent_results": statistics.mean(len(a.results) for a in patents) if patents else 0}
@@ -201,10 +202,10 @@ def render(f: dict) -> str:
 Region: `biokg generate --enterprises {f['enterprises']:,} --seed {f['seed']}`: {c['Enterprise']:,}
 enterprises, {c['Institution']:,} institutions, {c['Product']:,} products, {c['Patent']:,} patents,
 {c['PROVIDES']:,} PROVIDES and {c['NEEDS']:,} NEEDS edges, {c['COLLABORATES']:,} collaborations; as of {AS_OF}.
-Sample: {f['orgs']} random enterprises (each with {s['needs']:.1f} needs and {s['results']:.1f} results
-from `match` on average, {s['no_needs']} with none; `broker` answered {s['broker_results']:.1f} results,
-{s['broker_errors']} of them state no field and get the error that says so; `patent_matches`
-{s['patent_results']:.1f}); chain gaps for 40 random (district, field) pairs; partners for all
+Sample: {f['orgs']} random enterprises. `match` found {s['needs']:.1f} needs and {s['results']:.1f} results
+on average; {s['no_needs']} orgs state no need and get the error that says so. `broker` answered
+{s['broker_results']:.1f} results; {s['broker_errors']} orgs state no field and get that error.
+`patent_matches` answered {s['patent_results']:.1f}. Chain gaps for 40 random (district, field) pairs; partners for all
 {c['Station']} stations.
 
 p50 / p99 in milliseconds, over the sample. *Warm*: the second pass over the sample; *cold*: the

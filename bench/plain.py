@@ -23,12 +23,28 @@ def compose(read, q):
     """The composite queries of ``queries`` (what one match, broker or patents call reads in one go)
     answered from the simple ones through ``read``, as a first implementation would; simple
     queries go to ``read`` as they are."""
-    from queries.brokering import BrokerFacts, BrokerFactsQuery, fields_of
+    from queries.brokering import BrokerFacts, BrokerFactsQuery, BrokerQuery, fields_of
+    from queries.chain import ChainFactsQuery
     from queries.evidence import EvidenceQuery
-    from queries.matching import MatchFacts, MatchFactsQuery, needs_of
-    from queries.patents import PatentFacts, PatentFactsQuery
+    from queries.matching import MatchFacts, MatchFactsQuery, MatchQuery, needs_of
+    from queries.patents import PatentFacts, PatentFactsQuery, PatentQuery
     from queries.scoring import family, patents_in
 
+    def again(x):
+        return compose(read, x)
+
+    if isinstance(q, MatchQuery):
+        return q._answer(again(MatchFactsQuery(q.org, q.segment, q.field, q.as_of, q.top, q.weights)), again)
+    if isinstance(q, BrokerQuery):
+        return q._answer(again(BrokerFactsQuery(q.org, q.field, q.as_of)), again)
+    if isinstance(q, PatentQuery):
+        return q._answer(again(PatentFactsQuery(q.org, q.field, q.as_of)), again)
+    if isinstance(q, ChainFactsQuery):
+        return q._read(again)
+    if isinstance(q, F.StrengthQuery):  # every profile read whole, its patents counted in Python
+        found = read(F.ProfilesQuery(q.as_of, ids=q.ids, types=q.types))
+        return {(key, i): patents_in(p, fam) for key, fam in q.families for i, p in found.items()
+                if patents_in(p, fam)[0]}
     if isinstance(q, MatchFactsQuery):
         ego = read(F.EgoQuery(q.org, q.as_of))
         needs = needs_of(ego, q.segment, q.field)
@@ -103,7 +119,7 @@ class PlainWalk(_Delegate):
                     row["provides"].append((n.node.id, e.props.get("field") or ""))
                 elif k == "OWNS":
                     row["approved"] += n.node.props.get("stage") == "approved"
-                elif k == "RANKED" and e.props.get("year") is not None and e.props["year"] <= as_of.year:
+                elif k == "RANKED" and e.props.get("year") is not None and e.props["year"] < as_of.year:
                     row["rankings"].append((n.node.id, e.props.get("list"), e.props["year"], e.props.get("rank"),
                                             bool(e.props.get("nominated"))))
             elif k == "TRIAL_SITE" and _dated(e.props.get("date"), day):
@@ -140,9 +156,10 @@ class PlainWalk(_Delegate):
                 products.append(F.ProductFact(n.node.id, n.node.name, n.node.props.get("type"),
                                               n.node.props.get("stage"), fields))
         mine = self._partners(q.org, q.as_of)
-        return F.Ego(self._profile(q.org, q.as_of), tuple(sorted(set(needs))),
-                     tuple(sorted(products, key=lambda p: p.id)), mine,
-                     tuple((z, self._partners(z, q.as_of)) for z in mine))
+        me = self._profile(q.org, q.as_of)
+        return F.Ego(me, tuple(sorted(set(needs))), tuple(sorted(products, key=lambda p: p.id)), mine,
+                     tuple((z, self._partners(z, q.as_of)) for z in mine),
+                     tuple((d, self.store.get(d).name) for d in me.districts))
 
     def _ProfilesQuery(self, q: F.ProfilesQuery) -> dict[str, F.Profile]:
         s = self.store
@@ -165,12 +182,12 @@ class PlainWalk(_Delegate):
     def _RegionQuery(self, q: F.RegionQuery) -> F.Region:
         s = self.store
         districts = []
-        for d in s.nodes("District"):
+        for d in s.nodes("District") if q.places else ():
             pts = [(n.node.props["lat"], n.node.props["lon"])
                    for n in s.neighbours(d.id, ["IN_DISTRICT"], direction="in")
                    if n.node.kind in ("Park", "Institution") and n.node.props.get("lat") is not None
                    and n.node.props.get("lon") is not None]
-            districts.append(F.district(d.id, d.name, pts if q.places else []))
+            districts.append(F.district(d.id, d.name, pts))
         stations = []
         for st in s.nodes("Station"):
             out = s.neighbours(st.id, ["PART_OF", "SERVES", "SITED_AT"], direction="out")
@@ -293,5 +310,5 @@ class PlainCypher(_Delegate):
                 "approved": sum(1 for x, stage in row["owned"] if x is not None and stage == "approved"),
                 "trials": len({y for y, t in row["trials"] if y is not None and _dated(t, day)}),
                 "patents": len(patents), "patent_fields": [(f, a, b) for f, (a, b) in per_field.items()],
-                "rankings": [r for r in row["rankings"] if r[0] is not None and r[2] <= q.as_of.year]})
+                "rankings": [r for r in row["rankings"] if r[0] is not None and r[2] < q.as_of.year]})
         return dict(sorted(out.items()))

@@ -10,10 +10,10 @@ org).  ``score = Σ weight × part`` over ``BROKER_WEIGHTS``, each part in [0, 1
 - ``transferable``: of them, those on offer (transferable, granted or pending), ``n / (n + 3)``;
 - ``fields``: the best field fit of its declared research fields (``queries.scoring``);
 - ``specialty``: hospitals' ranking strength in a specialty serving the fields (the Fudan
-  ranking's RANKED edges, where loaded): per year, rank r earns ``(11 - r) / 10`` (at least 0.05,
-  and 0.05 for a nomination), each year weighing ``0.8 ** (as_of.year - year)``, divided by the
-  weight of every year the loaded rankings cover (a hospital absent from recent lists fades); the
-  best specialty counts;
+  ranking's RANKED edges, where loaded; a year's list counts from the next year on): per year,
+  rank r earns ``(11 - r) / 10`` (at least 0.05, and 0.05 for a nomination), each year weighing
+  ``0.8 ** (as_of.year - year)``, divided by the weight of every year the loaded rankings cover (a
+  hospital absent from recent lists fades); the best specialty counts;
 - ``gcp``: 1 for a hospital with the GCP filing of the fields' domain (drug or device);
 - ``network``: Adamic–Adar between it and the org on the collaboration graph (COLLABORATES and
   co-applied patents, dated up to ``as_of``), ``aa / (aa + 1)``; 0 without an org.
@@ -24,9 +24,10 @@ serving the org's district (a member station before its core), else the core (th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from graph.interface import Store
 from graph.view import CypherRun, GraphView
@@ -44,13 +45,13 @@ from queries.org_facts import (
     StrengthQuery,
 )
 from queries.scoring import Evidence, Reason, adamic_adar, check_weights, family, field_fit, saturation, score
-from queries.terms import field_id, node_id
+from queries.terms import by_org, day_of, field_id
 
 BROKER_WEIGHTS: Mapping[str, float] = {"patents": 0.25, "transferable": 0.15, "fields": 0.15, "specialty": 0.15,
                                        "gcp": 0.10, "network": 0.20}
 BROKER_TYPES = ("university", "research_institute", "hospital")
-ORG_KINDS = ("Enterprise", "Institution")
 YEAR_DECAY = 0.8
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,12 @@ def fields_of(ego: Ego) -> tuple[str, ...]:
     return tuple(sorted(f for f in found if f in FIELD_BY_ID))
 
 
-def asked(store: Store, org: str | None, field: str | None) -> tuple[str | None, str | None]:
-    """The org's id and the field's id, as given (one of them at least)."""
+def asked(store: Store, org: str | None, field: str | None, ask: Callable[[str | None, str | None], T]) -> T:
+    """``ask(org id, field id)`` for the org and field as given (one of them at least)."""
     if org is None and field is None:
         raise InvalidInput("give an org, a field, or both")
-    return (node_id(store, org, ORG_KINDS, "org") if org is not None else None,
-            field_id(field) if field is not None else None)
+    fld = field_id(field) if field is not None else None
+    return ask(None, fld) if org is None else by_org(store, org, lambda o: ask(o, fld))
 
 
 def no_field(ego: Ego) -> InvalidInput:
@@ -97,7 +98,7 @@ class BrokerFacts:
     fields: tuple[str, ...]  # () when the org states none
     profiles: Mapping[str, Profile]  # the candidates, without patent counts
     strength: Mapping[tuple[str, str], tuple[int, int]]  # ("", id) -> patents in the fields' family, on offer
-    region: Region  # unplaced
+    region: Region  # its stations (no districts)
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,8 @@ def broker(store: Store, org: str | None = None, field: str | None = None, top: 
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise InvalidInput(f"top must be a whole number >= 1, got {top!r}")
     w = check_weights(weights or {}, BROKER_WEIGHTS)
-    day = as_of or date.today()
-    return store.evaluate(BrokerQuery(*asked(store, org, field), day, top, tuple(sorted(w.items()))))
+    day = day_of(as_of)
+    return asked(store, org, field, lambda o, f: store.evaluate(BrokerQuery(o, f, day, top, tuple(sorted(w.items())))))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from queries.geo import great_circle_km
 from queries.matching import providers_by_segment, provides_by
 from queries.org_facts import DistrictFact, Profile, ProfilesQuery, Region, RegionQuery, StrengthQuery
 from queries.scoring import capacity, family, field_fit
-from queries.terms import field_id
+from queries.terms import day_of, field_id
 
 TOP = 3
 NEAREST = 3
@@ -63,7 +63,7 @@ def chain_gaps(store: Store, district: str, field: str, as_of: date | None = Non
     """Each segment of the field's chain: local providers, and for the gaps the nearest districts that have some."""
     d = resolve_district(store, district)
     f = field_id(field)
-    day = as_of or date.today()
+    day = day_of(as_of)
     chain = FIELD_BY_ID[f].domain
     segments = [s for s in SEGMENTS if s.chain == chain]
     found, strength, region = store.evaluate(ChainFactsQuery(d, f, tuple(s.id for s in segments), day))

@@ -50,10 +50,9 @@ from queries.scoring import (
     proximity,
     score,
 )
-from queries.terms import field_id, node_id, segment_id
+from queries.terms import by_org, day_of, field_id, segment_id
 
 MATCH_WEIGHTS: Mapping[str, float] = {"field": 0.30, "proximity": 0.25, "capacity": 0.20, "credit": 0.10, "ties": 0.15}
-ORG_KINDS = ("Enterprise", "Institution")
 
 
 @dataclass(frozen=True)
@@ -145,11 +144,10 @@ def match(store: Store, org: str, segment: str | None = None, field: str | None 
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise InvalidInput(f"top must be a whole number >= 1, got {top!r}")
     w = check_weights(weights or {}, MATCH_WEIGHTS)
-    day = as_of or date.today()
-    org_id = node_id(store, org, ORG_KINDS, "org")
+    day = day_of(as_of)
     seg = segment_id(segment) if segment is not None else None
     fld = field_id(field) if field is not None else None
-    return store.evaluate(MatchQuery(org_id, seg, fld, day, top, tuple(sorted(w.items()))))
+    return by_org(store, org, lambda o: store.evaluate(MatchQuery(o, seg, fld, day, top, tuple(sorted(w.items())))))
 
 
 @dataclass(frozen=True)
@@ -174,6 +172,9 @@ class MatchQuery:
 
     def _answer(self, facts: MatchFacts, read) -> MatchReport:
         ego, needs, region, top = facts.ego, facts.needs, facts.region, self.top
+        if not needs:
+            raise InvalidInput(f"org: {ego.profile.name} states no need and owns no product whose stage implies "
+                               "one; give a segment")
         context = _Context(ego, networks(region), dict(self.weights))
         ranked = []
         by_segment = providers_by_segment(facts.profiles.values(), {n.segment for n in needs})
@@ -187,7 +188,7 @@ class MatchQuery:
         evidence = filled(plans, read(query) if query else ({}, ()), self.as_of) if top is not None \
             else [()] * len(ranked)
         results = tuple(
-            Match(p.id, p.name, need.segment, need.field, s, parts, _reasons(need, p, f, region), ev)
+            Match(p.id, p.name, need.segment, need.field, s, parts, _reasons(need, p, f, dict(ego.district_names)), ev)
             for (need, s, p, parts, f), ev in zip(ranked, evidence, strict=True))
         return MatchReport(self.org, ego.profile.name, self.as_of, needs, results)
 
@@ -269,14 +270,7 @@ class _Context:
         return score(parts, self.weights), p, parts, facts
 
 
-def _name(region: Region, node: str | None) -> str:
-    for d in region.districts:
-        if d.id == node:
-            return d.name
-    return node or ""
-
-
-def _reasons(need: Need, p: Profile, f: dict, region: Region) -> tuple[Reason, ...]:
+def _reasons(need: Need, p: Profile, f: dict, names: Mapping[str, str]) -> tuple[Reason, ...]:
     seg = SEGMENT_BY_ID[need.segment].zh
     out = []
     if f["edge_fields"]:
@@ -293,7 +287,7 @@ def _reasons(need: Need, p: Profile, f: dict, region: Region) -> tuple[Reason, .
     }[f["fit"]])
     out.append({
         "same_park": Reason("same_park", "同在一个园区"),
-        "same_district": Reason("same_district", f"同在{_name(region, f['near_at'])}"),
+        "same_district": Reason("same_district", f"同在{names.get(f['near_at'], f['near_at'])}"),
         "same_network": Reason("same_network", "同属一个核心站的服务网络（一核多站）"),
         "shanghai": Reason("shanghai", "同在上海"),
         "elsewhere": Reason("elsewhere", "不在上海或地点不详"),

@@ -7,8 +7,9 @@ Each is a ``PushedDown`` query (``Store.evaluate``) with one implementation per 
 frozen records, sorted the same way; the scoring in ``queries.matching`` and ``queries.brokering``
 is computed once, in Python, for both.  Queries compose: a query's ``on_graph``/``on_cypher`` may
 call another's in the same read.  Every dated fact counts only when dated on or before ``as_of``
-(undated facts always count): collaborations, patents (application date), trials and rankings
-(year), so that a query as of a past day sees the graph as it stood then.
+(undated facts always count): collaborations, patents (application date), trials; a ranking's year
+counts from the next year on (a list is published after its year).  So a query as of a past day sees
+the graph as it stood then.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from queries.org_records import (  # noqa: F401 (the records, for the queries' u
     patent_order,
     placed,
     profile,
-    unplaced,
     without_patents,
 )
 
@@ -124,14 +124,14 @@ class PlacedQuery:
 
 @dataclass(frozen=True)
 class RegionQuery:
-    """The districts and the stations; without ``places``, the districts unplaced (no walk over
-    their parks and institutions)."""
+    """The districts, placed at their parks' and institutions' coordinates, and the stations; without
+    ``places``, the stations only (what a query that needs no distance reads)."""
 
     places: bool = True
 
     def on_graph(self, view: GraphView) -> Region:
         found = org_facts_embedded.region(view)
-        return found if self.places else unplaced(found)
+        return found if self.places else Region((), found.stations)
 
     def on_cypher(self, run: CypherRun) -> Region:
         return org_facts_cypher.region(run, self.places)

@@ -46,7 +46,7 @@ def _patent_fields(where: str) -> str:
             "RETURN [f, n, t] } AS patent_fields")
 
 
-_RANKINGS = ("COLLECT { MATCH (c)-[r:RANKED]->(s:Specialty) WHERE r.year <= $year "
+_RANKINGS = ("COLLECT { MATCH (c)-[r:RANKED]->(s:Specialty) WHERE r.year < $year "
              "RETURN [s.id, r.list, r.year, r.rank, coalesce(r.nominated, false)] } AS rankings")
 PROFILE_COLUMNS = f"{_PLACE_COLUMNS}{_PATENTS} AS patents, {_patent_fields('')}, {_RANKINGS}"
 # a profile as a match needs it (``org_facts.for_fields``): patents only in $fams, counted in all
@@ -105,16 +105,20 @@ def ego(run: CypherRun, org: str, as_of: date) -> Ego:
                 "WITH c, COLLECT { MATCH (c)-[r:NEEDS]->(s:Segment) RETURN [s.id, coalesce(r.field, '')] } AS needs, "
                 "COLLECT { MATCH (c)-[:OWNS]->(x:Product) RETURN [x.id, x.name, x.type, x.stage, "
                 "COLLECT { MATCH (x)-[:IN_FIELD]->(g:Field) RETURN g.id }] } AS products "
-                f"{_PROFILE}, needs, products, {_partners('c')} AS partners", _params(as_of, org=org)))
+                f"{_PROFILE}, needs, products, {_partners('c')} AS partners, "
+                "COLLECT { MATCH (c)-[:IN_DISTRICT]->(d:District) RETURN [d.id, d.name] } AS district_names",
+                _params(as_of, org=org)))
     if not rows:
-        raise LookupError(org)
+        raise rec.NoSuchOrg(org)
     row = rows[0]
     products = tuple(sorted((rec.ProductFact(i, n, t, s, tuple(sorted(set(fs)))) for i, n, t, s, fs in row["products"]),
                             key=lambda p: p.id))
     mine = tuple(sorted(set(row["partners"])))
     second = partners_rows(run, mine, as_of)
-    return rec.Ego(rec.profile(row), tuple(sorted({(s, fld or "") for s, fld in row["needs"]})), products, mine,
-                 tuple((z, second.get(z, ())) for z in mine))
+    me = rec.profile(row)
+    names = dict(map(tuple, row["district_names"]))
+    return rec.Ego(me, tuple(sorted({(s, fld or "") for s, fld in row["needs"]})), products, mine,
+                   tuple((z, second.get(z, ())) for z in mine), tuple((d, names[d]) for d in me.districts))
 
 
 def partners(ids: tuple[str, ...], as_of: date) -> Query:
@@ -129,8 +133,9 @@ def partners_rows(run: CypherRun, ids: tuple[str, ...], as_of: date) -> dict[str
 
 
 def region(run: CypherRun, places: bool = True) -> Region:
-    """The districts (placed, unless ``places`` is false) and the stations."""
-    names = {r["id"]: r["name"] for r in run(("MATCH (d:District) RETURN d.id AS id, d.name AS name", {}))}
+    """The districts, placed, and the stations; without ``places`` the stations only."""
+    names = {r["id"]: r["name"] for r in run(("MATCH (d:District) RETURN d.id AS id, d.name AS name", {}))} \
+        if places else {}
     points: dict[str, list] = {d: [] for d in names}
     for r in () if not places else run(("MATCH (x:Park|Institution) WHERE x.lat IS NOT NULL AND x.lon IS NOT NULL "
                   "MATCH (x)-[:IN_DISTRICT]->(d:District) RETURN d.id AS d, x.lat AS lat, x.lon AS lon", {})):

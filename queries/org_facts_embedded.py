@@ -54,7 +54,10 @@ def profiles(view: GraphView, q: ProfilesQuery) -> dict[str, Profile]:
         by_type = _index(view)["type"]
         ids = {i for t in q.types or () for i in by_type.get(t, ())}
     if not q.patents:
-        return {i: rec.without_patents(profile_of(view, i, q.as_of)) for i in sorted(ids)}
+        light = view.memo(("light profiles", q.as_of), dict)
+        for i in ids - light.keys():
+            light[i] = rec.without_patents(profile_of(view, i, q.as_of))
+        return {i: light[i] for i in sorted(ids)}
     return {i: profile_of(view, i, q.as_of) for i in sorted(ids)}
 
 
@@ -116,7 +119,7 @@ def _own(view: GraphView, org: str, year: int) -> dict[str, Any]:
             provides.append((other, e.get("field") or ""))
         elif k == "OWNS":
             approved += nodes[other].get("stage") == "approved"
-        elif k == "RANKED" and e.get("year") is not None and e["year"] <= year:
+        elif k == "RANKED" and e.get("year") is not None and e["year"] < year:
             rankings.append((other, e.get("list"), e["year"], e.get("rank"), bool(e.get("nominated"))))
     a = nodes[org]
     return {"id": org, "kind": a["kind"], "name": a["name"], "type": a.get("type"), "credit": a.get("credit"),
@@ -177,6 +180,8 @@ def partners(view: GraphView, ids: tuple[str, ...], as_of: date) -> dict[str, tu
 
 def ego(view: GraphView, org: str, as_of: date) -> Ego:
     nodes = view.attributes
+    if org not in nodes or nodes[org]["kind"] not in ORG_KINDS:
+        raise rec.NoSuchOrg(org)
     needs, products = [], []
     for other, e in view.out_edges(org):
         if e["kind"] == "NEEDS":
@@ -187,8 +192,9 @@ def ego(view: GraphView, org: str, as_of: date) -> Ego:
                                           tuple(sorted(set(view.out(other, "IN_FIELD"))))))
     mine = partners_of(view, org, as_of)
     second = tuple((z, partners_of(view, z, as_of)) for z in mine)
-    return rec.Ego(profile_of(view, org, as_of), tuple(sorted(set(needs))), tuple(sorted(products, key=lambda p: p.id)),
-                 mine, second)
+    me = profile_of(view, org, as_of)
+    names = tuple((d, nodes[d]["name"]) for d in me.districts)
+    return rec.Ego(me, tuple(sorted(set(needs))), tuple(sorted(products, key=lambda p: p.id)), mine, second, names)
 
 
 def region(view: GraphView) -> Region:

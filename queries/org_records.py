@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+
+class NoSuchOrg(Exception):
+    """Raised inside a read when the id a query was given is no organisation's (the caller then
+    resolves it as a name, with the messages of ``queries.terms``)."""
+
+
 OFFERED_STATUSES = ("granted", "pending")  # a transferable patent is on offer in these states
 
 
@@ -68,6 +74,7 @@ class Ego:
     products: tuple[ProductFact, ...]
     partners: tuple[str, ...]  # its neighbours on the collaboration graph
     second: tuple[tuple[str, tuple[str, ...]], ...]  # each partner and that partner's neighbours
+    district_names: tuple[tuple[str, str], ...] = ()  # (id, name) of its districts
 
 
 @dataclass(frozen=True)
@@ -101,11 +108,6 @@ def district(node_id: str, name: str, points: list) -> DistrictFact:
 class Region:
     districts: tuple[DistrictFact, ...]
     stations: tuple[StationFact, ...]
-
-
-def unplaced(region: Region) -> Region:
-    """The region without the districts' places (what a query that needs no distance reads)."""
-    return Region(tuple(DistrictFact(d.id, d.name, None, None) for d in region.districts), region.stations)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@
 - *institutions*: every institution (universities, institutes, hospitals, agencies, associations,
   testing labs …) and every enterprise providing a service segment (``SERVICE_SEGMENTS``: CROs,
   CDMOs, testing, registration) that the station has no tie to: no station or service point of it
-  sited there, no service record of it for them.  ``score = Σ weight × part`` over
+  sited there, no service record of it for them (a core: nor of its member stations).  ``score = Σ weight × part`` over
   ``PARTNER_WEIGHTS``: ``relevance``, the share of its enterprises in a field the candidate states
   (IN_FIELD, or the fields of its PROVIDES edges) or a related one (0.25 when it states none);
   ``capacity`` as in ``queries.scoring`` (patents: all of them); ``proximity``: 1 in one of its districts, 0.5 in its
@@ -32,7 +32,7 @@ from queries.evidence import Plan, explain
 from queries.matching import providers_by_segment
 from queries.org_facts import Placed, PlacedQuery, Profile, ProfilesQuery, Region, RegionQuery, TracksQuery
 from queries.scoring import Evidence, Reason, capacity, check_weights, in_shanghai, networks, related, score
-from queries.terms import node_id
+from queries.terms import day_of, node_id
 
 PARTNER_WEIGHTS: Mapping[str, float] = {"relevance": 0.50, "capacity": 0.25, "proximity": 0.25}
 INSTITUTION_TYPES = ("university", "research_institute", "hospital", "agency", "association", "testing_lab", "other")
@@ -76,7 +76,7 @@ def partners_for_station(store: Store, station: str, top: int = 10, as_of: date 
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise InvalidInput(f"top must be a whole number >= 1, got {top!r}")
     w = check_weights(weights or {}, PARTNER_WEIGHTS)
-    day = as_of or date.today()
+    day = day_of(as_of)
     sid = node_id(store, station, ("Station",), "station")
     region = store.evaluate(RegionQuery())
     me = next(s for s in region.stations if s.id == sid)
@@ -89,8 +89,8 @@ def partners_for_station(store: Store, station: str, top: int = 10, as_of: date 
             demand[f] = demand.get(f, 0) + 1
     tied = set(store.evaluate(TracksQuery(sid, day))) | set(me.sites)
     for s in region.stations:
-        if sid in s.parents:  # a core's member stations' points are the core's too
-            tied |= set(s.sites)
+        if sid in s.parents:  # a core's member stations' points and records are the core's too
+            tied |= set(s.sites) | set(store.evaluate(TracksQuery(s.id, day)))
     found = {**store.evaluate(ProfilesQuery(day, types=INSTITUTION_TYPES)),
              **{k: p for k, p in store.evaluate(ProfilesQuery(day, segments=SERVICE_SEGMENTS)).items()
                 if p.kind == "Enterprise"}}
@@ -154,7 +154,8 @@ def _partner_parts(p: Profile, demand: Mapping[str, int], share_of: _Share, mine
     where = set(p.districts)
     prox = 1.0 if where & mine else 0.5 if where & near else 0.25 if in_shanghai(p) else 0.0
     parts = {"relevance": round(relevance, 6), "capacity": capacity(p, p.patents), "proximity": prox}
-    return parts, {"fields": sorted(hit, key=lambda f: (-demand[f], f)), "stated": stated, "share": share}
+    return parts, {"fields": sorted(hit, key=lambda f: (-demand[f], f)), "stated": stated, "share": share,
+                   "proximity": prox}
 
 
 def _reasons(p: Profile, f: dict) -> tuple[Reason, ...]:
@@ -169,6 +170,10 @@ def _reasons(p: Profile, f: dict) -> tuple[Reason, ...]:
     if services:
         names = "、".join(next(x.zh for x in SEGMENTS if x.id == s) for s in services[:3])
         out.append(Reason("services", "提供" + names))
+    if p.approved or p.trials or p.patents:
+        out.append(Reason("capacity", f"已获批产品{p.approved}个，承接临床试验{p.trials}项，专利{p.patents}件"))
+    out.append(Reason("proximity", {1.0: "位于本站服务区", 0.5: "位于同一核心站的服务网络", 0.25: "位于上海"}.get(
+        f["proximity"], "不在上海或地点不详")))
     out.append(Reason("no_tie", "本站尚未驻点或服务过"))
     return tuple(out)
 

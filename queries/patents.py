@@ -48,6 +48,7 @@ from queries.scoring import (
     saturation,
     score,
 )
+from queries.terms import day_of
 
 PATENT_WEIGHTS: Mapping[str, float] = {"field": 0.40, "strength": 0.35, "proximity": 0.25}
 STATUS_ZH = {"granted": "已授权", "pending": "审查中"}
@@ -81,7 +82,7 @@ class PatentFacts:
     offered: tuple[PatentFact, ...]  # in the fields' families, the org's own left out
     applicants: Mapping[str, Profile]  # their applicants, without patent counts
     strength: Mapping[tuple[str, str], tuple[int, int]]  # (asked field, applicant) -> patents in its family
-    region: Region  # unplaced
+    region: Region  # its stations (no districts)
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,8 @@ def patent_matches(store: Store, org: str | None = None, field: str | None = Non
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise InvalidInput(f"top must be a whole number >= 1, got {top!r}")
     w = check_weights(weights or {}, PATENT_WEIGHTS)
-    day = as_of or date.today()
-    return store.evaluate(PatentQuery(*asked(store, org, field), day, top, tuple(sorted(w.items()))))
+    day = day_of(as_of)
+    return asked(store, org, field, lambda o, f: store.evaluate(PatentQuery(o, f, day, top, tuple(sorted(w.items())))))
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,18 @@ segment (id, key, Chinese or English label, alias).  One way for every matching 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
+
 from graph.interface import Store
 from graph.references import References, Resolved
 from ontology import InvalidInput, NotFound
+from ontology.dates import parse_day
+from queries.org_records import NoSuchOrg
+
+T = TypeVar("T")
+ORG_KINDS = ("Enterprise", "Institution")
 
 _TAXONOMY = References(lambda node_id: None, lambda kind: ())
 SUGGESTED = 3
@@ -30,6 +39,30 @@ def field_id(text: str) -> str:
 
 def segment_id(text: str) -> str:
     return _term(text, "Segment", "segment")
+
+
+def day_of(as_of: date | str | None) -> date:
+    """The day a query is as of: today by default; a date, or text in the one date language.
+
+    >>> day_of("2024/3/5")
+    datetime.date(2024, 3, 5)
+    """
+    if as_of is None:
+        return date.today()
+    if isinstance(as_of, str):
+        return parse_day("as_of", as_of)  # type: ignore[return-value]
+    if not isinstance(as_of, date):
+        raise InvalidInput(f"as_of must be a date, got {as_of!r}")
+    return as_of
+
+
+def by_org(store: Store, text: str, ask: Callable[[str], T]) -> T:
+    """``ask(org id)``, trying ``text`` as an id first inside the query's own read (one round trip
+    less on Neo4j); when it is none (``NoSuchOrg``), ``text`` is resolved as every reference is."""
+    try:
+        return ask(text.strip())
+    except NoSuchOrg:
+        return ask(node_id(store, text, ORG_KINDS, "org"))
 
 
 def node_id(store: Store, text: str, kinds: tuple[str, ...], what: str) -> str:

@@ -3,8 +3,8 @@ by hand below, on both backends.
 
 The region (as_of 2026-06-30):
 
-  闵行 D1: core C and station S1 (part of C) serve it.   浦东 D2: station S2 (no core) serves it,
-  sited at U1; S2 has a service record for H3 (2026-01-01).
+  闵行 D1: core C and station S1 (part of C) serve it; S1 has a service record for U3.
+  浦东 D2: station S2 (no core) serves it, sited at U1; S2 has a service record for H3 (2026-01-01).
 
   X    enterprise, D1, IN_FIELD antibody (the asker)      Z    enterprise, D2, IN_FIELD antibody
   E9   enterprise, D1, five antibody patents on offer      CRO  enterprise, D1, PROVIDES drug.clinical
@@ -57,7 +57,8 @@ def region():
     edges = [edge("IN_DISTRICT", i, d) for i, (_, d) in {**orgs, **insts}.items()]
     edges += [edge("SERVES", "station:c", D1), edge("SERVES", "station:s1", D1), edge("SERVES", "station:s2", D2),
               edge("PART_OF", "station:s1", "station:c"), edge("SITED_AT", "station:s2", "inst:u1"),
-              edge("TRACKS", "station:s2", "inst:h3", id="r1", date="2026-01-01", type="visit")]
+              edge("TRACKS", "station:s2", "inst:h3", id="r1", date="2026-01-01", type="visit"),
+              edge("TRACKS", "station:s1", "inst:u3", id="r2", date="2026-02-01", type="visit")]
     edges += [edge("IN_FIELD", "ent:x", "field:antibody"), edge("IN_FIELD", "ent:z", "field:antibody"),
               edge("PROVIDES", "ent:cro", "segment:drug.clinical", field="field:antibody")]
 
@@ -198,3 +199,18 @@ def test_properties(hand_embedded, org, field, top):
                                for n in hand_embedded.neighbours(x.src, [x.kind], direction="out"))
     assert all(r.type in ("university", "research_institute", "hospital") and r.id != org for r in b.results)
     assert all(org not in {a.id for a in r.applicants} for r in p.results)
+
+
+def test_a_core_is_tied_to_what_its_member_stations_serve(hand):
+    """S1's record for U3 ties the core C to U3 as well; S2 is not tied to it."""
+    core = {p.id for p in partners_for_station(hand, "核心站", top=50, as_of=AS_OF).institutions}
+    assert "inst:u3" not in core and "inst:u1" in core
+    assert "inst:u3" in {p.id for p in partners_for_station(hand, "浦东站", top=50, as_of=AS_OF).institutions}
+
+
+def test_as_of_in_the_date_language_or_refused(hand):
+    assert broker(hand, field="抗体", as_of="2026/6/30") == broker(hand, field="抗体", as_of=AS_OF)
+    with pytest.raises(InvalidInput, match="as_of"):
+        broker(hand, field="抗体", as_of="2026-02-30")
+    with pytest.raises(InvalidInput, match="as_of must be a date"):
+        patent_matches(hand, field="抗体", as_of=20260630)

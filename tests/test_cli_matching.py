@@ -78,6 +78,7 @@ def test_other_commands_json(db):
     (("match", "ent:x", "--weight", "proximity"), 2, "--weight 'proximity': expected NAME=NUMBER"),
     (("match", "ent:x", "--as-of", "2026-02-30"), 2, "--as-of"),
     (("broker",), 2, "give an org, a field, or both"),
+    (("match", "企业A5"), 2, "states no need and owns no product whose stage implies one; give a segment"),
     (("broker", "ent:a5"), 2, "states no field"),
     (("chain-gaps", "--district", "闵兴区", "--field", "抗体"), 1, "did you mean 闵行区?"),
     (("partners", "station:nowhere"), 1, "station: no Station"),
