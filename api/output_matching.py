@@ -50,9 +50,6 @@ def match_json(r: MatchReport) -> dict[str, Any]:
 
 
 def print_match(console: Console, r: MatchReport) -> None:
-    if not r.needs:
-        console.print(f"{r.org_name} ({r.org}): no needs stated or implied by its products; give --segment")
-        return
     needs = text_table(f"Needs of {r.org_name} ({r.org})", ["segment", "field", "why"], lines=True)
     for n in r.needs:
         needs.add_row(_segment(n.segment), _field(n.field), "\n".join(w.text for w in n.why))

@@ -28,6 +28,7 @@ collaborations: the CDE trial registry's sponsor–site pairs):
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
 import statistics
@@ -263,15 +264,11 @@ def real_region(work: Path, name: str, before: date | None = None):
 
 
 def _rows(path: Path, keep) -> list[list[str]]:
-    import csv
-
     with path.open(encoding="utf-8", newline="") as fh:
         return [r for r in csv.reader(fh) if r and keep(r)]
 
 
 def _write(path: Path, rows: list[list[str]]) -> None:
-    import csv
-
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,14 @@ class TypeRule:
     flag: str | None
     segment: str
     zh: str
+
+    def applies(self, institution_type: str | None, flag_of: Callable[[str], Any]) -> bool:
+        """Whether an institution of this type, whose properties ``flag_of`` reads, provides by it.
+
+        >>> TYPE_PROVIDES[0].applies("hospital", {"gcp_drug": True}.get)
+        True
+        """
+        return institution_type == self.institution_type and (self.flag is None or flag_of(self.flag) is True)
 
 
 # What a type clearly implies.  A GCP filing is the legal condition for hosting trials of its kind

@@ -27,6 +27,7 @@ import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from graph.interface import Store
 from graph.view import CypherRun, GraphView
@@ -119,8 +120,8 @@ def needs_of(ego: Ego, segment: str | None, field: str | None) -> tuple[Need, ..
 def provides_by(p: Profile, segment: str) -> tuple[tuple[str, ...], TypeRule | None]:
     """(fields of its PROVIDES edges to ``segment`` ("" for none), the type rule it provides by)."""
     edges = tuple(f for s, f in p.provides if s == segment)
-    rule = next((r for r in type_rules(segment) if p.type == r.institution_type
-                 and (r.flag is None or getattr(p, r.flag, False))), None) if p.kind == "Institution" else None
+    rule = next((r for r in type_rules(segment) if r.applies(p.type, partial(getattr, p))), None) \
+        if p.kind == "Institution" else None
     return edges, rule
 
 
@@ -130,8 +131,8 @@ def providers_by_segment(profiles, segments: set[str]) -> dict[str, list]:
     for p in profiles:
         offered = {s for s, _ in p.provides if s in segments}
         if p.kind == "Institution":
-            offered |= {r.segment for r in TYPE_PROVIDES if r.segment in segments and p.type == r.institution_type
-                        and (r.flag is None or getattr(p, r.flag, False))}
+            flag_of = partial(getattr, p)
+            offered |= {r.segment for r in TYPE_PROVIDES if r.segment in segments and r.applies(p.type, flag_of)}
         for s in offered:
             out.setdefault(s, []).append(p)
     return out

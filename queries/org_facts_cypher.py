@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 _ORG = f"{label('Enterprise')}|{label('Institution')}"
 _KIND = f"[l IN labels(c) WHERE l <> '{BASE}'][0]"
 _DATED = "({0}.{1} IS NULL OR {0}.{1} <= $as_of)"
-_OFFERED = "(p.transferable = true AND p.status IN ['granted', 'pending'])"
+_OFFERED = f"(p.transferable = true AND p.status IN {list(rec.OFFERED_STATUSES)!r})"
 _PLACE_COLUMNS = (
     f"c.id AS id, {_KIND} AS kind, c.name AS name, c.type AS type, c.credit AS credit, "
     "c.province AS province, c.city AS city, "

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.view import GraphView
 from ontology import EDGE_KINDS
+from ontology.schema import ORGS
 from ontology.segments import type_rules
 from queries import org_records as rec
 from queries.org_records import EdgeFact, Ego, PatentFact, Profile, Region
@@ -21,7 +22,6 @@ from queries.org_records import EdgeFact, Ego, PatentFact, Profile, Region
 if TYPE_CHECKING:
     from queries.org_facts import PatentsOfQuery, ProfilesQuery
 
-ORG_KINDS = ("Enterprise", "Institution")
 
 
 def _index(view: GraphView) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def _dated(value: Any, as_of: str) -> bool:
 def profiles(view: GraphView, q: ProfilesQuery) -> dict[str, Profile]:
     nodes = view.attributes
     if q.ids is not None:
-        ids = {i for i in q.ids if i in nodes and nodes[i]["kind"] in ORG_KINDS}
+        ids = {i for i in q.ids if i in nodes and nodes[i]["kind"] in ORGS}
     elif q.segments is not None:
         ids = set()
         for s in q.segments:
@@ -66,7 +66,7 @@ def strength(view: GraphView, q) -> dict[tuple[str, str], tuple[int, int]]:
 
     nodes = view.attributes
     if q.ids is not None:
-        ids = [i for i in q.ids if i in nodes and nodes[i]["kind"] in ORG_KINDS]
+        ids = [i for i in q.ids if i in nodes and nodes[i]["kind"] in ORGS]
     else:
         by_type = _index(view)["type"]
         ids = sorted({i for t in q.types or () for i in by_type.get(t, ())})
@@ -88,7 +88,7 @@ def _providers(view: GraphView, segment: str) -> tuple[str, ...]:
         by_type = _index(view)["type"]
         for rule in type_rules(segment):
             found.update(i for i in by_type.get(rule.institution_type, ())
-                         if rule.flag is None or nodes[i].get(rule.flag) is True)
+                         if rule.applies(nodes[i].get("type"), nodes[i].get))
         return tuple(sorted(found))
 
     return view.memo(("providers", segment), build)
@@ -142,7 +142,7 @@ def _profile(view: GraphView, org: str, day: str, year: int) -> Profile:
             if not _dated(p.get("application_date"), day):
                 continue
             patents += 1
-            offered = p.get("transferable") is True and p.get("status") in ("granted", "pending")
+            offered = p.get("transferable") is True and p.get("status") in rec.OFFERED_STATUSES
             for f in set(view.out(other, "CLASSIFIED_AS")):
                 per_field[f][0] += 1
                 per_field[f][1] += offered
@@ -180,7 +180,7 @@ def partners(view: GraphView, ids: tuple[str, ...], as_of: date) -> dict[str, tu
 
 def ego(view: GraphView, org: str, as_of: date) -> Ego:
     nodes = view.attributes
-    if org not in nodes or nodes[org]["kind"] not in ORG_KINDS:
+    if org not in nodes or nodes[org]["kind"] not in ORGS:
         raise rec.NoSuchOrg(org)
     needs, products = [], []
     for other, e in view.out_edges(org):
@@ -256,7 +256,7 @@ def _offered_in(view: GraphView, field: str, as_of: date) -> tuple[PatentFact, .
     found = set()
     for p, _ in view.into(field, "CLASSIFIED_AS"):
         a = nodes[p]
-        if (a.get("transferable") is True and a.get("status") in ("granted", "pending")
+        if (a.get("transferable") is True and a.get("status") in rec.OFFERED_STATUSES
                 and _dated(a.get("application_date"), day)):
             found.add(p)
     return tuple(_patent(view, p) for p in sorted(found))

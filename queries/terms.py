@@ -17,10 +17,10 @@ from graph.interface import Store
 from graph.references import References, Resolved
 from ontology import InvalidInput, NotFound
 from ontology.dates import parse_day
+from ontology.schema import ORGS
 from queries.org_records import NoSuchOrg
 
 T = TypeVar("T")
-ORG_KINDS = ("Enterprise", "Institution")
 
 _TAXONOMY = References(lambda node_id: None, lambda kind: ())
 SUGGESTED = 3
@@ -62,7 +62,7 @@ def by_org(store: Store, text: str, ask: Callable[[str], T]) -> T:
     try:
         return ask(text.strip())
     except NoSuchOrg:
-        return ask(node_id(store, text, ORG_KINDS, "org"))
+        return ask(node_id(store, text, ORGS, "org"))
 
 
 def node_id(store: Store, text: str, kinds: tuple[str, ...], what: str) -> str:
