@@ -1,43 +1,57 @@
-"""The FastAPI application: a search page and JSON endpoints over one store.
+"""The FastAPI application: the JSON API under ``/api/v1``, its offline docs, and the pages.
 
-Every page is self-contained (no CDN) and served with a Content-Security-Policy that forbids
-loading anything from elsewhere; text from data is only ever inserted as text.
+``create_app(store, settings, keys)`` builds an app over one store; ``from_environment()`` builds
+it from ``BIOKG_*`` settings, for ``biokg serve --workers N`` (each worker opens the store itself).
+Every page is self-contained (no CDN) and served with a Content-Security-Policy that forbids loading
+anything from elsewhere; text from data is only ever inserted as text.
 """
 
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from api import errors, output
-from api.models import CoverageOut, ErrorOut, NodeDetail, NodeKindName, SearchOut, StatsOut
-from api.output_coverage import coverage_json
+from api import errors
+from api.auth import ANONYMOUS, KeyRing
+from api.deps import Context, context
+from api.limits import BodyLimit
+from api.models import ErrorOut, HealthOut, ReadyOut
+from api.settings import Settings
 from graph import Store
-from ontology import NotFound
-from ontology.dates import SPELLINGS, parse_day
-from ontology.describe import describe
-from queries.coverage import coverage as coverage_of
-from queries.coverage import suggest_sites
+from ontology import NotFound, StoreUnavailable
 
 STATIC = resources.files("api") / "static"
 _STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
+_SWAGGER = ("swagger-ui-bundle.js", "swagger-ui.css")
+_ERRORS = {400: "Invalid parameters", 401: "No valid API key", 403: "The key may not do this",
+           404: "Not found", 413: "Body too large", 503: "The store is unavailable"}
 
 
-def create_app(store: Store) -> FastAPI:
-    # FastAPI's /docs pulls Swagger UI from a CDN, which pages here must never do; it stays off
-    # until the assets are served locally.  The schema itself is at /openapi.json.
-    app = FastAPI(title="biokg", version="0.1.0", docs_url=None, redoc_url=None,
-                  responses={400: {"model": ErrorOut, "description": "Invalid parameters"},
-                             404: {"model": ErrorOut, "description": "Not found"},
-                             503: {"model": ErrorOut, "description": "The store is unavailable"}})
+def _swagger_dir() -> Path:
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"
+
+
+def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | None = None) -> FastAPI:
+    from api import routes_graph, routes_queries, routes_writes
+
+    settings = settings or Settings()
+    # FastAPI's own /docs page runs an inline script from a CDN: biokg serves its own, offline
+    app = FastAPI(title="biokg", version="1.0.0", docs_url=None, redoc_url=None,
+                  description="The biokg knowledge graph: search, entities, coverage, matchmaking, records, "
+                              "loads. Send an API key as `Authorization: Bearer bkg_…`.",
+                  responses={code: {"model": ErrorOut, "description": text} for code, text in _ERRORS.items()})
+    app.state.biokg = Context(store, keys or KeyRing(settings.keys_path), settings)
     errors.install(app)
     plain_openapi = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            app.openapi_schema = errors.without_default_422(plain_openapi())
+            app.openapi_schema = _anonymous_documented(errors.without_default_422(plain_openapi()), settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -53,50 +67,66 @@ def create_app(store: Store) -> FastAPI:
             return Response(status_code=response.status_code, headers=dict(response.headers))
         return response
 
+    app.add_middleware(BodyLimit, uploads=int(settings.max_body_mb * (1 << 20)))
+
     @app.get("/", include_in_schema=False)
     def index() -> Response:
         return _static("index.html")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return _static("docs.html")
+
+    @app.get("/static/swagger/{name}", include_in_schema=False)
+    def swagger(name: str) -> Response:
+        if name not in _SWAGGER:
+            raise NotFound(f"no page {name!r}")
+        media = _STATIC_TYPES["." + name.rsplit(".", 1)[-1]]
+        return Response((_swagger_dir() / name).read_bytes(), media_type=f"{media}; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
         return _static(name)
 
-    @app.get("/api/ontology")
-    def ontology() -> dict:
-        return describe()
+    @app.get("/healthz", response_model=HealthOut, tags=["service"])
+    def healthz() -> dict:
+        """The process is up (says nothing of the store)."""
+        return {"status": "ok"}
 
-    @app.get("/api/stats", response_model=StatsOut)
-    def stats() -> dict:
-        return output.counts_json(store.counts())
+    @app.get("/readyz", response_model=ReadyOut, tags=["service"])
+    def readyz(request: Request) -> dict:
+        """The store answers a read now; 503 and why when it does not."""
+        ctx = context(request)
+        path = str(getattr(ctx.store, "path", ""))
+        try:
+            ctx.store.ping()
+        except StoreUnavailable as exc:
+            raise StoreUnavailable(f"not ready: {exc}") from exc
+        return {"status": "ready", "store": path}
 
-    @app.get("/api/search", response_model=SearchOut)
-    def search(q: str = Query(..., min_length=1, max_length=200), kind: list[NodeKindName] | None = Query(None),
-               limit: int = Query(20, ge=1, le=200)) -> dict:
-        kinds = [k.value for k in kind] if kind else None
-        return {"query": q, "hits": [output.hit_json(h) for h in store.search(q, kinds=kinds, limit=limit)]}
-
-    @app.get("/api/nodes/{node_id:path}", response_model=NodeDetail)
-    def node(node_id: str, limit: int = Query(200, ge=0, le=10_000, description="edges to return")) -> dict:
-        found = store.get(node_id)
-        if found is None:
-            raise NotFound(f"no node {node_id!r}")
-        around = store.neighbours(node_id)
-        return {**output.node_json(found), "edges_total": len(around),
-                "edges": [output.neighbour_json(n) for n in around[:limit]]}
-
-    @app.get("/api/coverage", response_model=CoverageOut, response_model_exclude_unset=True)
-    def coverage(district: str | None = Query(None, max_length=100, description="id, code or name"),
-                 as_of: str | None = Query(None, max_length=40,
-                                           description=f"the window's last day ({SPELLINGS}); default today"),
-                 window_days: int = Query(180, ge=0, le=36_500), radius_km: float = Query(0.0, ge=0, le=1_000),
-                 suggest: int | None = Query(None, ge=0, le=1_000, description="propose up to K new sites")) -> dict:
-        """Station-network coverage per district, the station scorecard and, with ``suggest``, new sites."""
-        report = coverage_of(store, district, parse_day("as_of", as_of), window_days, radius_km)
-        picks = None if suggest is None else suggest_sites(store, suggest, district, report.as_of, window_days,
-                                                           radius_km)
-        return coverage_json(report, picks)
-
+    app.include_router(routes_graph.router)
+    app.include_router(routes_queries.router)
+    app.include_router(routes_writes.router)
     return app
+
+
+def _anonymous_documented(schema: dict, settings: Settings) -> dict:
+    """Where a caller without a key may read, the schema says the key is optional there."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            right = operation.get("x-biokg-right")
+            if right and operation.get("security") and settings.anonymous and ANONYMOUS.may(right):
+                operation["security"] = [*operation["security"], {}]
+    return schema
+
+
+def from_environment() -> FastAPI:
+    """The app over the configured store (``biokg serve --workers N`` starts one per worker)."""
+    from api.cli_common import open_configured
+
+    settings = Settings()
+    return create_app(open_configured(settings, None), settings)
 
 
 def _static(name: str) -> Response:

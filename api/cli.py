@@ -21,6 +21,7 @@ from api.cli_common import (
     out,
     settings_of,
 )
+from api.cli_keys import keys_app
 from api.cli_mapping import SET, load_with_mapping, mapping_app, resolve
 from api.cli_matching import broker, chain_gaps, match, partners, patents
 from api.cli_queries import coverage
@@ -252,16 +253,32 @@ def copy(
 
 @app.command()
 def serve(ctx: typer.Context, host: str | None = typer.Option(None), port: int | None = typer.Option(None),
+          workers: int | None = typer.Option(None, "--workers", min=1, max=64,
+                                             help="Server processes (each opens the store; default 1)."),
+          access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request."),
           store: str | None = STORE) -> None:
-    """Serve the web page and JSON API (default http://127.0.0.1:8000)."""
+    """Serve the pages and the JSON API (default http://127.0.0.1:8000; the API's docs at /docs)."""
+    import os
+
     import uvicorn
 
-    from api.app import create_app
-
     settings = settings_of(ctx)
+    host, port = host or settings.host, port or settings.port
+    workers = workers or settings.workers
     with errors_reported(False):
-        db = open_configured(settings, store)
-    uvicorn.run(create_app(db), host=host or settings.host, port=port or settings.port, log_level="info")
+        db = open_configured(settings, store)  # the demo region is loaded once, before any worker starts
+        spec = store or settings.store or settings.neo4j_uri or str(settings.default_store)
+    if workers == 1:
+        from api.app import create_app
+
+        settings = settings.model_copy(update={"host": host})
+        uvicorn.run(create_app(db, settings), host=host, port=port, log_level="info", access_log=access_log)
+        return
+    db.close()
+    # every worker builds its app from the environment: the same settings, the same store
+    os.environ.update({"BIOKG_STORE": spec, "BIOKG_HOST": host, "BIOKG_DATA_DIR": str(settings.data_dir)})
+    uvicorn.run("api.app:from_environment", factory=True, host=host, port=port, workers=workers, log_level="info",
+                access_log=access_log)
 
 
 app.command()(resolve)
@@ -272,6 +289,7 @@ app.command()(broker)
 app.command()(patents)
 app.command()(partners)
 app.add_typer(mapping_app, name="mapping")
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

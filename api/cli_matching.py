@@ -15,7 +15,7 @@ WEIGHT = typer.Option(None, "--weight", metavar="NAME=VALUE",
 FIELD = typer.Option(None, "--field", help="A field: id, key or label (抗体药物, antibody).")
 
 
-def weights_of(pairs: list[str] | None) -> dict[str, float]:
+def weights_of(pairs: list[str] | None, option: str = "--weight") -> dict[str, float]:
     """``["proximity=0.4"]`` -> ``{"proximity": 0.4}``; the names are checked by the query."""
     found = {}
     for pair in pairs or ():
@@ -25,7 +25,7 @@ def weights_of(pairs: list[str] | None) -> dict[str, float]:
                 raise ValueError
             found[name.strip()] = float(value)
         except ValueError:
-            raise InvalidInput(f"--weight {pair!r}: expected NAME=NUMBER") from None
+            raise InvalidInput(f"{option}: {pair!r} is not NAME=NUMBER") from None
     return found
 
 

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api import output
-from ontology import BiokgError, LoadError
+from ontology import BiokgError, FieldErrors, LoadError
 
 log = logging.getLogger("biokg.api")
 # on every response, errors included (an unexpected error is answered outside the app's middleware)
@@ -55,9 +55,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(BiokgError)
     async def biokg_error(_: Request, exc: BiokgError) -> JSONResponse:
-        problems = exc.problems if isinstance(exc, LoadError) else []
-        message = exc.summary if isinstance(exc, LoadError) else str(exc)
-        return error_response(exc.http_status, exc.code, message, [output.problem_json(p) for p in problems])
+        if isinstance(exc, LoadError):
+            problems = [output.problem_json(p) for p in exc.problems]
+            return error_response(exc.http_status, exc.code, exc.summary, problems)
+        details = exc.details if isinstance(exc, FieldErrors) else []
+        return error_response(exc.http_status, exc.code, str(exc), details)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

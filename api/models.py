@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel, Field
 
-from ontology import NODE_KINDS
+from ontology import EDGE_KINDS, NODE_KINDS
 
 # the node kinds of the ontology, as an enumeration of the schema (a query naming another kind is a 400)
 NodeKindName = Enum("NodeKindName", {k: k for k in NODE_KINDS}, type=str)
+EdgeKindName = Enum("EdgeKindName", {k: k for k in EDGE_KINDS}, type=str)
 
 
 class ProvenanceOut(BaseModel):
@@ -151,3 +153,213 @@ class CoverageOut(BaseModel):
     districts: list[DistrictCoverageOut]
     stations: list[StationScoreOut]
     suggestions: list[SuggestionOut] | None = None  # only when asked for (suggest=K)
+    # over HTTP, when the caller may not see scorecards (then ``stations`` is empty)
+    scorecard_withheld: bool | None = None
+
+
+# --------------------------------------------------------------------------- /api/v1
+
+class Page(BaseModel):
+    """A list answer: the items of this page, how many, and the cursor of the next page (None: last)."""
+
+    count: int  # the number of items in ``data``
+    next: str | None  # pass as ``cursor`` for the next page
+
+
+class SearchPage(Page):
+    data: list[SearchHitOut]
+
+
+class NeighbourPage(Page):
+    data: list[NeighbourOut]
+    total: int  # edges at the node that pass the filters, on every page
+
+
+class XrefOut(BaseModel):
+    """An entity-resolution record: a source record and the node it became (merged into)."""
+
+    id: str
+    source: str
+    key: str
+    name: str
+    kind: str
+    node: str
+    status: str
+    rule: str
+    score: float
+    matched: list[str]
+    candidates: list[str]
+    filled: list[str]
+    aliases: list[str]
+    provenance: ProvenanceOut | None
+
+
+class EntityOut(NodeOut):
+    merges: list[XrefOut]  # the source records resolved to this node, with the rule that merged them
+    edges_total: int
+
+
+class EdgeOut(BaseModel):
+    kind: str
+    src: str
+    dst: str
+    props: dict[str, Any]
+    provenance: ProvenanceOut | None
+
+
+class SubgraphOut(BaseModel):
+    nodes: list[NodeOut]
+    edges: list[EdgeOut]
+    truncated: bool  # max_nodes was reached before depth
+
+
+class WriteResultOut(BaseModel):
+    nodes_created: int
+    nodes_updated: int
+    nodes_unchanged: int
+    nodes_deleted: int
+    edges_created: int
+    edges_updated: int
+    edges_unchanged: int
+    edges_deleted: int
+
+
+class ProblemOut(BaseModel):
+    file: str
+    line: int | None
+    column: int | None
+    severity: str
+    message: str
+
+
+class TableRowsOut(BaseModel):
+    source: str
+    table: str
+    rows: int
+
+
+class LoadReportOut(BaseModel):
+    check: bool
+    load_id: str
+    rows: int
+    tables: list[TableRowsOut]
+    result: WriteResultOut
+    warnings: list[ProblemOut]
+    skipped: list[ProblemOut]
+
+
+class MappingReportOut(BaseModel):
+    """A load through a mapping (as `biokg load --mapping … --json`)."""
+
+    check: bool
+    load_id: str
+    mapping: str
+    version: str
+    dataset: str
+    files: dict[str, list[str]]
+    rows: dict[str, int]
+    result: WriteResultOut
+    merged: list[XrefOut]
+    ambiguous: list[XrefOut]
+    disappeared: list[XrefOut]
+    warnings: list[ProblemOut]
+    skipped: list[ProblemOut]
+
+
+class UnloadOut(BaseModel):
+    load_id: str
+    nodes_deleted: int
+    edges_deleted: int
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_controls(text: str | None) -> str | None:
+    """Text from a form or a client: tabs and line breaks are text, other control characters are not."""
+    if text is not None and (found := _CONTROL.search(text)):
+        raise ValueError(f"control character U+{ord(found.group()):04X} at position {found.start()}")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_controls)]
+
+
+class RecordIn(BaseModel):
+    """A station's service record (工作记录). References by id or exact name, as in a loaded file."""
+
+    model_config = {"extra": "forbid"}
+    station: Text = Field(..., min_length=1, max_length=200, description="the station: id or name")
+    target: Text = Field(..., min_length=1, max_length=200,
+                        description="the enterprise, product, key project, institution or park: id or name")
+    date: Text = Field(..., min_length=1, max_length=40, description="the day of the service (the date language)")
+    type: Text = Field(..., min_length=1, max_length=40, description="tracking | visit | consultation | training "
+                                                                    "(or a Chinese label: 跟踪服务, 走访, 咨询, 培训)")
+    note: Text | None = Field(None, max_length=2000)
+    id: Text | None = Field(None, min_length=1, max_length=100,
+                           description="the record's id; default: derived from its content, so a repeat is no "
+                                       "second record")
+
+
+class RecordOut(BaseModel):
+    id: str
+    station: str
+    target: str
+    date: str
+    type: str
+    note: str | None
+    created: bool  # False: the same record was already in the store (nothing written)
+    load_id: str
+
+
+class HealthOut(BaseModel):
+    status: str
+
+
+class ReadyOut(BaseModel):
+    status: str
+    store: str  # the store's path or URI
+
+
+class KeyIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    role: str = Field(..., description="viewer | analyst | station | admin")
+    station: Text | None = Field(None, max_length=200, description="for a station key: the station, id or name")
+    expires: Text | None = Field(None, max_length=40, description="the last day the key works")
+
+
+class KeyOut(BaseModel):
+    id: str
+    prefix: str
+    role: str
+    station: str | None
+    expires: str | None
+    revoked: bool
+    created_at: str
+
+
+class KeyCreatedOut(BaseModel):
+    id: str
+    key: str  # shown once: only its digest is kept
+    role: str
+    station: str | None
+    expires: str | None
+
+
+class KeyList(Page):
+    data: list[KeyOut]
+
+
+class AuditOut(BaseModel):
+    seq: int
+    at: str
+    key_id: str | None
+    role: str
+    action: str
+    target: str
+    status: int
+    detail: dict[str, Any]
+
+
+class AuditPage(Page):
+    data: list[AuditOut]

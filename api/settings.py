@@ -28,6 +28,20 @@ class Settings(BaseSettings):
     neo4j_database: str = "neo4j"
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1
+    keys_file: Path | None = None  # default: <data_dir>/keys.sqlite
+    anonymous_read: bool | None = None  # default: on only when serving on loopback
+    max_body_mb: float = 64.0  # uploads (POST /api/v1/loads); JSON bodies are capped at 1 MiB
+
+    @property
+    def keys_path(self) -> Path:
+        return self.keys_file or self.data_dir / "keys.sqlite"
+
+    @property
+    def anonymous(self) -> bool:
+        if self.anonymous_read is not None:
+            return self.anonymous_read
+        return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")
 
     @property
     def default_store(self) -> Path:

@@ -86,6 +86,9 @@ def schema_statements() -> list[tuple[str, str]]:
     for kind in sorted(EDGE_KINDS):
         name = f"biokg_{kind.lower()}_sk"
         out.append((name, f"CREATE INDEX {name} IF NOT EXISTS FOR ()-[r:{rel_type(kind)}]-() ON (r._sk)"))
+    # a service record is looked up by its id alone (an id names one record in the whole store)
+    out.append(("biokg_tracks_id", f"CREATE INDEX biokg_tracks_id IF NOT EXISTS FOR ()-[r:{rel_type('TRACKS')}]-() "
+                                   "ON (r.id)"))
     return out
 
 
@@ -271,6 +274,12 @@ def node_page(kind: str | None, after: str | None, limit: int) -> Query:
     where = "WHERE n.id > $after" if after is not None else "WHERE n.id IS NOT NULL"
     return (f"MATCH (n:{lab}) {where} RETURN {_node_cols('n')} ORDER BY n.id LIMIT $limit",
             {"after": after, "limit": limit})
+
+
+def records_by_id(ids: list[str]) -> Query:
+    """Service records (TRACKS edges) whose record id is one of ``ids`` (on the ``biokg_tracks_id`` index)."""
+    return (f"MATCH (a)-[r:{rel_type('TRACKS')}]->(b) WHERE r.id IN $ids "
+            "RETURN a.id AS s, b.id AS d, properties(r) AS rp ORDER BY r._sk", {"ids": ids})
 
 
 def edge_page(kind: str, after: str | None, limit: int) -> Query:

@@ -2,19 +2,29 @@
 
 SQLite is the durable truth: a write returns only after its transaction is committed and synced,
 so an acknowledged write survives ``kill -9``.  The networkx ``MultiDiGraph`` (``store.nx``)
-mirrors it for queries and algorithms.  The mirror is rebuilt from the file on open, after a
-rolled-back batch, when another process (``biokg load`` beside ``biokg serve``) has committed to
-the same file, and — lazily, on the next read — after a bulk batch, which writes only the file so
-that a big load never holds its parsed rows and the grown graph at the same time.
+mirrors it for queries and algorithms.  The mirror is built from the file on open, and rebuilt
+after a rolled-back batch and — lazily, on the next read — after a bulk batch, which writes only
+the file so that a big load never holds its parsed rows and the grown graph at the same time.
+
+Other connections' commits to the same file (another ``biokg serve`` worker, ``biokg load``
+beside it) are seen by ``PRAGMA data_version`` before every read and when a write takes the
+lock.  Every transaction appends to the file's change journal (``journal``, see
+graph/sqlite_format.py) what it changed, so the store then re-reads only those rows and applies
+them to its mirror (``_catch_up``), in time proportional to the change; it rebuilds the mirror
+only when the journal cannot bring it up to date (a change too big to journal: a bulk batch, more
+than ``JOURNAL_LIMIT`` rows; a reader further behind than the journal keeps; another file) or
+when a rebuild is faster (a change of more than half the store's rows).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,6 +60,15 @@ KINDS = fmt.KINDS
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class SyncStats:
+    """How an open store kept up with what other connections committed to its file."""
+
+    rebuilds: int = 0  # full rebuilds of the mirror since open (the build on open not counted)
+    catch_ups: int = 0  # times the journal brought the mirror up to date
+    journal_entries_applied: int = 0  # journal rows those catch-ups applied
+
+
 class EmbeddedStore:
     """A store in one local file; ``EmbeddedStore(path)`` creates it when missing."""
 
@@ -64,6 +83,13 @@ class EmbeddedStore:
         self._memo_of: object = None
         self._in_batch = False
         self._bulk = False
+        # this transaction's journal rows (None: too many, or a bulk batch: one REBUILD row), and
+        # whether it changed anything
+        self._journal: list[tuple[str, int, str | None]] | None = []
+        self._changed = False
+        self._journal_seq = 0  # the last journal row the mirror reflects
+        self._instance: str | None = None  # the file's identity (meta 'instance')
+        self._stats = SyncStats()
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -73,7 +99,7 @@ class EmbeddedStore:
             self._check_format()
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(f"{self.path} is not a biokg store ({exc})") from exc
-        self._reload()
+        self._reload(count=False)
         self._sync_taxonomy()
 
     # ----------------------------------------------------------------- lifecycle and state
@@ -82,6 +108,7 @@ class EmbeddedStore:
         row = self._conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
         if row is None:
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (fmt.FORMAT,))
+            self._conn.execute(fmt.INSTANCE_SQL)
         elif row[0] in fmt.UPGRADES:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -101,15 +128,45 @@ class EmbeddedStore:
     def _data_version(self) -> int:
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
-    def _reload(self) -> None:
+    @property
+    def sync_stats(self) -> SyncStats:
+        """Rebuilds and journal catch-ups since open (for tests and benchmarks)."""
+        return self._stats
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction around what follows (unless a transaction is open): its reads, and
+        ``PRAGMA data_version``, see one state of the file."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
+
+    def _reload(self, count: bool = True) -> None:
         """(Re)build the mirror and the look-up tables from the file (and this connection's own
         uncommitted writes)."""
+        with self._snapshot():
+            version = self._data_version()  # the state the build reads
+            self._build()
+        self._seen_version = version
+        if count:
+            self._stats = dataclasses.replace(self._stats, rebuilds=self._stats.rebuilds + 1)
+
+    def _build(self) -> None:
         conn = self._conn
+        self._instance, self._journal_seq = conn.execute(
+            "SELECT (SELECT value FROM meta WHERE key='instance'), (SELECT coalesce(max(seq), 0) FROM journal)"
+        ).fetchone()
         self._loads = {idx: (lid, at, LoadMeta.from_json(meta))
                        for idx, lid, at, meta in conn.execute("SELECT idx, load_id, loaded_at, meta FROM loads")}
         self._load_idx = {lid: idx for idx, (lid, _, _) in self._loads.items()}
         self._sources = dict(conn.execute("SELECT idx, path FROM sources"))
         self._source_idx = {p: idx for idx, p in self._sources.items()}
+        self._memo = {}
         with long_lived():
             mirror = fmt.read_mirror(conn)
         self.nx, self._canon, self._strings = mirror.graph, mirror.canon, mirror.strings
@@ -119,12 +176,115 @@ class EmbeddedStore:
         self._pending_nodes: dict[str, str] = {}
         self._pending_edges: set[int] = set()
         self._stale = False
-        self._seen_version = self._data_version()
 
     def _refresh(self) -> None:
         """Before a read: catch up with other processes' commits, or with a bulk batch."""
-        if self._stale or (not self._in_batch and self._data_version() != self._seen_version):
+        with self._lock:
+            if self._stale or (not self._in_batch and self._data_version() != self._seen_version):
+                self._sync()
+
+    def _sync(self) -> None:
+        """Bring the mirror up to the file: from the journal when it can, else by a rebuild."""
+        if self._stale:  # after this store's own bulk batch
             self._reload()
+            return
+        with self._snapshot():
+            version = self._data_version()
+            caught_up = self._catch_up()
+            if not caught_up:
+                self._build()
+        self._seen_version = version
+        if not caught_up:
+            self._stats = dataclasses.replace(self._stats, rebuilds=self._stats.rebuilds + 1)
+
+    def _catch_up(self) -> bool:
+        """Apply the journal rows after the mirror's position (inside one read of the file); False
+        when the journal cannot bring the mirror up to date and it must be rebuilt."""
+        conn, last = self._conn, self._journal_seq
+        instance, form, low, high = conn.execute(
+            "SELECT (SELECT value FROM meta WHERE key='instance'), (SELECT value FROM meta WHERE key='format'), "
+            "(SELECT min(seq) FROM journal), (SELECT max(seq) FROM journal)"  # apart: each is one b-tree seek
+        ).fetchone()
+        if instance != self._instance or form != fmt.FORMAT:  # another file, or another format
+            return False
+        if high is None or high == last:
+            if last and high is None:  # the journal was emptied
+                return False
+            self._stats = dataclasses.replace(self._stats, catch_ups=self._stats.catch_ups + 1)
+            return True  # a commit that changed nothing the mirror holds (the crosswalk)
+        if high < last or low > last + 1:  # the journal was reset, or pruned past our position
+            return False
+        rows = sum(self._node_counts.values()) + sum(self._edge_counts.values())
+        if high - last > min(fmt.JOURNAL_LIMIT, max(fmt.CATCH_UP_MIN, rows // 2)):  # a rebuild is faster
+            return False
+        if conn.execute("SELECT 1 FROM journal WHERE seq > ? AND tab = ? LIMIT 1", (last, fmt.REBUILD)).fetchone():
+            return False
+        try:
+            self._apply_journal(last)
+        except (KeyError, ValueError, TypeError):  # the mirror and the file disagree: rebuild
+            return False
+        except BaseException:  # the file could not be read: the next read rebuilds the part-changed graph
+            self._stale = True
+            raise
+        self._journal_seq = high
+        self._stats = dataclasses.replace(self._stats, catch_ups=self._stats.catch_ups + 1,
+                                          journal_entries_applied=self._stats.journal_entries_applied + high - last)
+        return True
+
+    def _apply_journal(self, last: int) -> None:
+        """Bring the mirror to the file's state for every row the journal names after ``last``: a
+        row still in its table is read back (and put in memory as a fresh build would), a deleted
+        one is dropped from memory unless its rowid now holds it again."""
+        conn, since = self._conn, (last,)
+
+        def changed(tab: str) -> str:
+            return f"IN (SELECT rid FROM journal WHERE seq > ? AND tab = '{tab}')"
+
+        for (idx,) in conn.execute("SELECT DISTINCT rid FROM journal WHERE seq > ? AND tab = 'l'", since):
+            old = self._loads.pop(idx, None)
+            if old is not None and self._load_idx.get(old[0]) == idx:
+                del self._load_idx[old[0]]
+        for idx, lid, at, meta in conn.execute(f"SELECT idx, load_id, loaded_at, meta FROM loads WHERE idx "
+                                               f"{changed('l')}", since):
+            self._loads[idx] = (lid, at, LoadMeta.from_json(meta))
+            self._load_idx[lid] = idx
+        for idx, path in conn.execute(f"SELECT idx, path FROM sources WHERE idx {changed('s')}", since):
+            old = self._sources.get(idx)
+            if old is not None and self._source_idx.get(old) == idx:
+                del self._source_idx[old]
+            self._sources[idx] = path
+            self._source_idx[path] = idx
+
+        strings, node_dict, succ = self._strings, self.nx._node, self.nx._succ
+        live_nodes: dict[int, str] = {}
+        for rid, nid, kind, name, props, load, source, row in conn.execute(
+            f"SELECT {fmt.NODE_COLUMNS} FROM nodes WHERE rid {changed('n')}", since
+        ):
+            live_nodes[rid] = nid
+            self._put_node(nid, fmt.node_attrs(strings, rid, kind, name, props, load, source, row))
+        edge_rows = conn.execute(f"SELECT {fmt.EDGE_COLUMNS} FROM edges WHERE rid {changed('e')}", since).fetchall()
+        live_edges = {rid: (src, dst, kind, key) for rid, src, kind, dst, key, *_ in edge_rows}
+        deleted = conn.execute("SELECT tab, rid, ident FROM journal WHERE seq > ? AND ident IS NOT NULL "
+                               "AND tab IN ('n', 'e')", since).fetchall()
+        doomed = set()
+        for tab, rid, ident in deleted:
+            if tab == "e" and live_edges.get(rid) != (ident := fmt.parse_ident(ident)):
+                src, dst, kind, key = ident
+                key = fmt.nx_key(kind, key)
+                attrs = succ.get(src, {}).get(dst, {}).get(key)
+                if attrs is not None and fmt.rid_of(attrs["_p"]) == rid:
+                    doomed.add((src, dst, key))
+        self._drop_edges(sorted(doomed, key=str))
+        for rid, src, kind, dst, key, props, load, source, row in edge_rows:
+            self._put_edge(src, dst, fmt.nx_key(kind, key), fmt.edge_attrs(strings, rid, kind, props, load, source,
+                                                                            row))
+        gone = sorted({nid for tab, rid, nid in deleted
+                       if tab == "n" and live_nodes.get(rid) != nid and nid in node_dict
+                       and fmt.rid_of(node_dict[nid]["_p"]) == rid})
+        self._forget_nodes(gone, self._edges_at(gone))
+        self._next_node, self._next_edge = fmt.next_rids(conn)
+        self._memo = {}
+        nx._clear_cache(self.nx)
 
     def _sync_taxonomy(self) -> None:
         """Make the store's Field and Segment nodes those the ontology declares.  Opening a store
@@ -142,6 +302,13 @@ class EmbeddedStore:
             if stale := sorted(current - declared):
                 self._delete_nodes(stale)
             self.write(nodes, edges)
+
+    def ping(self) -> None:
+        try:
+            with self._lock:
+                self._conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"{self.path} cannot be read ({exc})") from exc
 
     def init(self) -> list[str]:
         """Nothing to do: opening the file creates its tables."""
@@ -177,11 +344,13 @@ class EmbeddedStore:
             ).lastrowid
             self._load_idx[prov.load_id] = load
             self._loads[load] = (prov.load_id, prov.loaded_at, prov.meta)
+            self._log([("l", load, None)])
         source = self._source_idx.get(prov.source)
         if source is None:
             source = self._conn.execute("INSERT INTO sources (path) VALUES (?)", (prov.source,)).lastrowid
             self._source_idx[prov.source] = source
             self._sources[source] = prov.source
+            self._log([("s", source, None)])
         return load, source, prov.row
 
     def _registrar(self) -> Callable[[Provenance | None], tuple[int, int, int | None]]:
@@ -220,24 +389,57 @@ class EmbeddedStore:
             except sqlite3.OperationalError as exc:
                 raise StoreUnavailable(f"{self.path}: cannot start a write ({exc})") from exc
             # Only now, holding the write lock, is the file's state final: catch up with it.
-            if self._stale or self._data_version() != self._seen_version:
-                self._reload()
+            try:
+                if self._stale or self._data_version() != self._seen_version:
+                    self._sync()
+            except BaseException:
+                self._rollback_quietly()
+                raise
             self._in_batch, self._bulk = True, bulk
+            self._journal, self._changed = (None if bulk else []), False
             try:
                 yield
             except BaseException:
                 self._in_batch = self._bulk = False
+                self._journal, self._changed = [], False
                 self._conn.execute("ROLLBACK")
                 self._reload()
                 raise
             self._in_batch = self._bulk = False
             try:
+                journalled = self._flush_journal()
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback_quietly()
                 self._reload()
                 raise StoreUnavailable(f"{self.path}: commit failed ({exc})") from exc
+            finally:
+                self._journal, self._changed = [], False
             self._seen_version = self._data_version()
+            if journalled is not None and not self._stale:  # the mirror holds this commit's changes too
+                self._journal_seq = journalled
+
+    def _log(self, entries: list[tuple[str, int, str | None]]) -> None:
+        """Note changed rows for this transaction's journal: (table, rowid, what was deleted or None)."""
+        if not entries:
+            return
+        self._changed = True
+        journal = self._journal
+        if journal is not None:
+            journal += entries
+            if len(journal) > fmt.JOURNAL_LIMIT:  # readers rebuild instead
+                self._journal = None
+
+    def _flush_journal(self) -> int | None:
+        """Inside the transaction, before its commit: write its journal rows (or one REBUILD row) and
+        prune the oldest beyond JOURNAL_LIMIT; the last seq written."""
+        if not self._changed:
+            return None
+        rows = self._journal if self._journal is not None else [(fmt.REBUILD, 0, None)]
+        self._conn.executemany("INSERT INTO journal (tab, rid, ident) VALUES (?, ?, ?)", rows)
+        last = self._conn.execute("SELECT max(seq) FROM journal").fetchone()[0]
+        self._conn.execute("DELETE FROM journal WHERE seq <= ?", (last - fmt.JOURNAL_LIMIT,))
+        return last
 
     def _rollback_quietly(self) -> None:
         try:
@@ -346,8 +548,10 @@ class EmbeddedStore:
             self._conn.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", node_rows)
             drop_names(self._conn, renamed)
             index_names(self._conn, ((fmt.rid_of(a["_p"]), a) for _, a in node_changes))
+            self._log([("n", r[0], None) for r in node_rows])
         if edge_rows:
             self._conn.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", edge_rows)
+            self._log([("e", r[0], None) for r in edge_rows])
         self._delete_edge_rows(doomed)
         if self._bulk:
             self._defer(node_changes, edge_changes, doomed)
@@ -367,34 +571,47 @@ class EmbeddedStore:
 
     def _mirror(self, node_changes: list, edge_changes: list, doomed: list) -> None:
         """Apply a write to the in-memory graph (networkx's adjacency dicts directly)."""
-        g = self.nx
-        node_dict, succ, pred, canon, share = g._node, g._succ, g._pred, self._canon, self._strings.attrs
+        share = self._strings.attrs
         for nid, attrs in node_changes:
-            attrs = share(attrs)  # as when the mirror is built from the file
-            old = node_dict.get(nid)
-            if old is None:
-                node_dict[nid] = attrs
-                succ[nid], pred[nid] = {}, {}
-                canon[nid] = nid
-                self._node_counts[attrs["kind"]] += 1
-            else:
-                old.clear()
-                old.update(attrs)
+            self._put_node(nid, share(attrs))  # as when the mirror is built from the file
         for src, dst, key, attrs in edge_changes:
-            attrs = share(attrs) if len(attrs) > 2 else attrs  # only "kind" and "_p": nothing to share
-            src, dst = canon[src], canon[dst]  # the nodes' own id strings, not the caller's copies
-            keydict = succ[src].get(dst)
-            if keydict is None:
-                keydict = succ[src][dst] = pred[dst][src] = {}
-            old = keydict.get(key)
-            if old is None:
-                keydict[fmt.memory_key(attrs["kind"], fmt.split_key(key)[1], attrs)] = attrs
-                self._edge_counts[attrs["kind"]] += 1
-            else:
-                old.clear()
-                old.update(attrs)
+            self._put_edge(src, dst, key, share(attrs) if len(attrs) > 2 else attrs)  # 2: only "kind" and "_p"
         self._drop_edges(doomed)
-        nx._clear_cache(g)
+        nx._clear_cache(self.nx)
+
+    def _put_node(self, nid: str, attrs: dict[str, Any]) -> None:
+        """Make ``attrs`` (its strings shared) the node's attributes in memory, adding it if new."""
+        g = self.nx
+        old = g._node.get(nid)
+        if old is None:
+            g._node[nid] = attrs
+            g._succ[nid], g._pred[nid] = {}, {}
+            self._canon[nid] = nid
+            self._node_counts[attrs["kind"]] += 1
+        else:
+            if old["kind"] != attrs["kind"]:  # from the journal: deleted, then written again as another kind
+                self._node_counts[old["kind"]] -= 1
+                self._node_counts[attrs["kind"]] += 1
+            old.clear()
+            old.update(attrs)
+
+    def _put_edge(self, src: str, dst: str, key: Any, attrs: dict[str, Any]) -> None:
+        """Make ``attrs`` the attributes of the edge (src, dst, networkx key) in memory, adding it if new."""
+        g, canon = self.nx, self._canon
+        src, dst = canon[src], canon[dst]  # the nodes' own id strings, not the caller's copies
+        keydict = g._succ[src].get(dst)
+        if keydict is None:
+            keydict = g._succ[src][dst] = g._pred[dst][src] = {}
+        old = keydict.get(key)
+        if old is None:
+            keydict[fmt.memory_key(attrs["kind"], fmt.split_key(key)[1], attrs)] = attrs
+            self._edge_counts[attrs["kind"]] += 1
+        else:
+            prop = fmt.EDGE_KEY_PROP.get(attrs["kind"])
+            if prop is not None and prop in old and old[prop] == attrs.get(prop):
+                attrs[prop] = old[prop]  # the key's own string, shared as in a fresh build
+            old.clear()
+            old.update(attrs)
 
     def _defer(self, node_changes: list, edge_changes: list, doomed: list) -> None:
         """In a bulk batch: remember only what validation needs; the mirror is rebuilt on the next read."""
@@ -423,8 +640,10 @@ class EmbeddedStore:
     def _delete_edge_rows(self, idents: list[tuple[str, str, Any]]) -> None:
         if idents:
             succ = self.nx._succ
-            rows = [(fmt.rid_of(succ[s][d][k]["_p"]),) for s, d, k in idents]
-            self._conn.executemany("DELETE FROM edges WHERE rid=?", rows)
+            rids = [fmt.rid_of(succ[s][d][k]["_p"]) for s, d, k in idents]
+            self._conn.executemany("DELETE FROM edges WHERE rid=?", [(r,) for r in rids])
+            self._log([("e", r, fmt.edge_ident(s, d, *fmt.split_key(k))) for r, (s, d, k) in zip(rids, idents,
+                                                                                                 strict=True)])
 
     def _drop_edges(self, idents: list[tuple[str, str, Any]]) -> None:
         succ, pred = self.nx._succ, self.nx._pred
@@ -434,21 +653,30 @@ class EmbeddedStore:
             if not keydict:
                 del succ[s][d], pred[d][s]
 
+    def _edges_at(self, ids: list[str]) -> list[tuple[str, str, Any]]:
+        g = self.nx
+        return sorted({(s, d, k) for n in ids for s, d, k in (*g.out_edges(n, keys=True), *g.in_edges(n, keys=True))},
+                      key=str)
+
     def _delete_nodes(self, ids: list[str]) -> tuple[int, int]:
         """Delete nodes and every edge at them, in SQL and in memory (inside a batch)."""
-        g = self.nx
-        edges = sorted({(s, d, k) for n in ids for s, d, k in (*g.out_edges(n, keys=True), *g.in_edges(n, keys=True))},
-                       key=str)
+        edges = self._edges_at(ids)
         self._delete_edge_rows(edges)
-        self._drop_edges(edges)
-        rids = [fmt.rid_of(g._node[n]["_p"]) for n in ids]
+        rids = [fmt.rid_of(self.nx._node[n]["_p"]) for n in ids]
         self._conn.executemany("DELETE FROM nodes WHERE rid=?", [(r,) for r in rids])
         drop_names(self._conn, rids)
+        self._log([("n", r, n) for r, n in zip(rids, ids, strict=True)])
+        self._forget_nodes(ids, edges)
+        return len(ids), len(edges)
+
+    def _forget_nodes(self, ids: list[str], edges: list[tuple[str, str, Any]]) -> None:
+        """Drop nodes and ``edges`` (every edge at them) from memory."""
+        g = self.nx
+        self._drop_edges(edges)
         for n in ids:
             self._node_counts[g._node[n]["kind"]] -= 1
             self._canon.pop(n, None)
         g.remove_nodes_from(ids)
-        return len(ids), len(edges)
 
     def delete_load(self, load_id: str) -> WriteResult:
         with self._lock, self.batch():
@@ -471,6 +699,7 @@ class EmbeddedStore:
             n_nodes, n_edges = self._delete_nodes(nodes)
             self._conn.execute("DELETE FROM xrefs WHERE load=?", (idx,))
             self._conn.execute("DELETE FROM loads WHERE idx=?", (idx,))
+            self._log([("l", idx, load_id)])
             del self._loads[idx], self._load_idx[load_id]
             nx._clear_cache(g)
             return WriteResult(nodes_deleted=n_nodes, edges_deleted=n_edges + len(own_edges))
@@ -534,7 +763,7 @@ class EmbeddedStore:
         if not query:
             raise InvalidInput("search text is empty")
         wanted = sorted(set(kinds)) if kinds is not None else None
-        with self._lock:
+        with self._lock, self._snapshot():  # the hits from the state the graph was brought to
             self._refresh()
             found = search_names(self._conn, query, wanted, limit)
             return [SearchHit(self._node(nid), rank, matched) for nid, rank, matched in found]
@@ -613,6 +842,19 @@ class EmbeddedStore:
                 if data is not None:
                     yield self._edge(s, d, data)
 
+    def records_by_id(self, ids: Iterable[str]) -> dict[str, Edge]:
+        wanted = sorted(set(ids))
+        found: dict[str, Edge] = {}
+        with self._lock:
+            self._refresh()
+            for i in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
+                chunk = wanted[i:i + 500]
+                rows = self._conn.execute("SELECT src, dst, key FROM edges WHERE kind = 'TRACKS' AND key IN "
+                                          f"({','.join('?' * len(chunk))})", chunk).fetchall()
+                for src, dst, key in rows:
+                    found[key] = self._edge(src, dst, self.nx._succ[src][dst][fmt.nx_key("TRACKS", key)])
+        return found
+
     def loads(self) -> list[LoadRecord]:
         with self._lock:
             self._refresh()
@@ -632,7 +874,7 @@ class EmbeddedStore:
                 where.append(f"{column}=?")
                 args.append(value)
         sql = "SELECT * FROM xrefs" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY source, key"
-        with self._lock:
+        with self._lock, self._snapshot():  # the records from the state the graph was brought to
             self._refresh()
             return [fmt.xref_of(row, self._provenance_of) for row in self._conn.execute(sql, args)]
 

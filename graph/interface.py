@@ -65,6 +65,10 @@ class Store(Protocol):
     def edges(self, kind: str | None = None) -> Iterator[Edge]:
         """All edges (of one kind), in (kind, src, dst, key) order, with provenance."""
 
+    def records_by_id(self, ids: Iterable[str]) -> dict[str, Edge]:
+        """The service records (TRACKS edges) whose record id is one of ``ids``, by id (an id names
+        one record in the whole store)."""
+
     def loads(self) -> list[LoadRecord]:
         """The loads that wrote what is in the store, oldest first."""
 
@@ -87,6 +91,9 @@ class Store(Protocol):
     def evaluate(self, query: PushedDown[T]) -> T:
         """Run a query that walks much of the graph where the data is: ``query.on_graph`` over the
         embedded store's graph, ``query.on_cypher`` in one Neo4j read transaction."""
+
+    def ping(self) -> None:
+        """Check that the store can be read now (a round trip to the server); StoreUnavailable if not."""
 
     def init(self) -> list[str]:
         """Create what the store needs (tables, constraints, indexes) where missing; their names."""

@@ -54,6 +54,8 @@ DELETE_CHUNK = 10_000  # nodes per transaction when a load is deleted
 BULK_WRITERS = 2  # transactions in flight at once in a bulk batch (measured: 2 and 3 beat 1 on 2 cores)
 
 
+RETRY_SECONDS = 3.0  # how long a transaction is retried on a transient error, and a connect may take
+
 class Neo4jStore:
     """A store in a Neo4j database.
 
@@ -72,8 +74,12 @@ class Neo4jStore:
         self._load_info: dict[str, tuple[str, LoadMeta | None]] = {}  # load id -> (loaded_at, meta)
         try:
             # notifications off: the server warns about property keys not yet in a fresh database
+            # retries and connects bounded: when the server is down a request learns it in seconds
             self._driver = GraphDatabase.driver(uri, auth=(user, password) if password is not None else None,
-                                                notifications_min_severity="OFF")
+                                                notifications_min_severity="OFF",
+                                                max_transaction_retry_time=RETRY_SECONDS,
+                                                connection_timeout=RETRY_SECONDS,
+                                                connection_acquisition_timeout=2 * RETRY_SECONDS)
         except (ValueError, nx_errors.ConfigurationError) as exc:
             raise InvalidInput(f"bad Neo4j URI {uri!r}: {exc}") from exc
         with self._mapped():
@@ -153,6 +159,10 @@ class Neo4jStore:
                 return work(tx)
         with self._mapped(), self._session() as session:
             return session.execute_write(work)
+
+    def ping(self) -> None:
+        with self._mapped(), self._session() as session:
+            session.run("RETURN 1").consume()
 
     def init(self) -> list[str]:
         """Create the constraints and indexes the ontology calls for (those missing); their names."""
@@ -465,6 +475,13 @@ class Neo4jStore:
                 if len(rows) < PAGE:
                     break
                 after = rows[-1]["rp"]["_sk"]
+
+    def records_by_id(self, ids: Iterable[str]) -> dict[str, Edge]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        rows = self._read(lambda tx: run(tx, q.records_by_id(wanted)))
+        return {r["rp"]["id"]: fmt.edge_of("TRACKS", r["s"], r["d"], r["rp"], self._at) for r in rows}
 
     def loads(self) -> list[LoadRecord]:
         def work(tx: Any) -> tuple[list[neo4j.Record], list[list[neo4j.Record]]]:

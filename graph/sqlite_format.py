@@ -22,12 +22,36 @@ from graph.model import KEY_OF, Provenance, Xref, edge_key, now_iso  # noqa: F40
 from graph.validate import RESERVED
 from ontology import EDGE_KINDS, NODE_KINDS
 
-FORMAT = "biokg-embedded-4"
+FORMAT = "biokg-embedded-5"
+NAMES_PER_NODE = 1024  # the name and up to 1023 aliases are searchable
+
+# The change journal: what each committed write changed, so that another process's store brings
+# its mirror up to date by re-reading only those rows (EmbeddedStore._catch_up).  One row per
+# changed record: ``tab`` is 'n' (a node), 'e' (an edge), 'l' (a load), 's' (a source file) and
+# ``rid`` its rowid in that table; ``ident`` is NULL when the row was written (its current content
+# is read back from its table), and names what was deleted (a node's id, an edge's
+# ``[src, dst, kind, key]``, a load's id).  A single row with ``tab`` '*' stands for a change
+# too big to journal (a bulk batch, or more than JOURNAL_LIMIT rows): readers behind it rebuild.
+# AUTOINCREMENT: a seq is never used twice, even when pruning has emptied the table.
+JOURNAL_DDL = """CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, tab TEXT NOT NULL, rid INTEGER NOT NULL, ident TEXT
+)"""
+# A file's identity: a reader whose file has another one (restored over it) rebuilds.
+INSTANCE_SQL = "INSERT OR IGNORE INTO meta VALUES ('instance', lower(hex(randomblob(16))))"
+REBUILD = "*"
+# A transaction that changes more rows than this journals one REBUILD row instead; the journal
+# keeps this many rows (older ones are pruned by the writes), and a reader further behind rebuilds.
+JOURNAL_LIMIT = 50_000
+# A reader also rebuilds when it is more rows behind than half of what its graph holds (and at
+# least CATCH_UP_MIN): catching up a row costs about twice what a rebuild spends per row of the
+# store (bench.catchup: 8-14 µs against 6-8 µs), so a change that big is taken in faster so.
+CATCH_UP_MIN = 1_000
+
 # Older formats this one reads after an in-place upgrade: format -> statements.
 UPGRADES = {
-    "biokg-embedded-3": ("ALTER TABLE loads ADD COLUMN meta TEXT",),
+    "biokg-embedded-3": ("ALTER TABLE loads ADD COLUMN meta TEXT", JOURNAL_DDL, INSTANCE_SQL),
+    "biokg-embedded-4": (JOURNAL_DDL, INSTANCE_SQL),
 }
-NAMES_PER_NODE = 1024  # the name and up to 1023 aliases are searchable
 
 DDL = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,8 +74,11 @@ CREATE TABLE IF NOT EXISTS xrefs (
     load INTEGER NOT NULL, file INTEGER NOT NULL, row INTEGER, PRIMARY KEY (source, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS xrefs_node ON xrefs (node);
+-- a service record is looked up by its id alone (one id, one record in the store)
+CREATE INDEX IF NOT EXISTS edges_record ON edges (key) WHERE kind = 'TRACKS';
 -- Names and aliases in search form; rowid = node rid * {NAMES_PER_NODE} + position (0 = the name).
 CREATE VIRTUAL TABLE IF NOT EXISTS names USING fts5(norm, text UNINDEXED, tokenize='trigram');
+{JOURNAL_DDL};
 """
 
 KINDS = {k: sys.intern(k) for k in (*NODE_KINDS, *EDGE_KINDS)}
@@ -88,6 +115,16 @@ def dumps(props: dict[str, Any]) -> str:
 
 def loads(text: str) -> dict[str, Any]:
     return _DECODE(text) if text != "{}" else {}
+
+
+def edge_ident(src: str, dst: str, kind: str, key: str) -> str:
+    """A deleted edge's identity in the journal."""
+    return _ENCODE([src, dst, kind, key])
+
+
+def parse_ident(text: str) -> tuple[str, str, str, str]:
+    src, dst, kind, key = _DECODE(text)
+    return src, dst, kind, key
 
 
 def props_of(attrs: dict[str, Any]) -> dict[str, Any]:
@@ -179,6 +216,32 @@ class Mirror:
     next_edge: int
 
 
+NODE_COLUMNS = "rid, id, kind, name, props, load, source, row"
+EDGE_COLUMNS = "rid, src, kind, dst, key, props, load, source, row"
+
+
+def node_attrs(strings: Strings, rid: int, kind: str, name: str, props: str, load: int, source: int,
+               row: int | None) -> dict[str, Any]:
+    """A ``nodes`` row's attributes in memory, as the mirror holds them (shared strings, interned kind)."""
+    attrs = strings.attrs(loads(props))
+    attrs["kind"], attrs["name"], attrs["_p"] = KINDS[kind], name, pack(rid, load, source, row)
+    return attrs
+
+
+def edge_attrs(strings: Strings, rid: int, kind: str, props: str, load: int, source: int,
+               row: int | None) -> dict[str, Any]:
+    """An ``edges`` row's attributes in memory."""
+    attrs = strings.attrs(loads(props)) if props != "{}" else {}
+    attrs["kind"], attrs["_p"] = KINDS[kind], pack(rid, load, source, row)
+    return attrs
+
+
+def next_rids(conn: sqlite3.Connection) -> tuple[int, int]:
+    """The rowids the next new node and edge get."""
+    return ((conn.execute("SELECT max(rid) FROM nodes").fetchone()[0] or 0) + 1,
+            (conn.execute("SELECT max(rid) FROM edges").fetchone()[0] or 0) + 1)
+
+
 def read_mirror(conn: sqlite3.Connection) -> Mirror:
     """Build the graph from the ``nodes`` and ``edges`` tables (networkx's adjacency dicts directly:
     its public methods cost more than the reading itself)."""
@@ -189,30 +252,21 @@ def read_mirror(conn: sqlite3.Connection) -> Mirror:
     strings = Strings()
     canon: dict[str, str] = {}
     with no_cyclic_gc():
-        for rid, nid, kind, name, props, load, source, row in conn.execute(
-            "SELECT rid, id, kind, name, props, load, source, row FROM nodes"
-        ):
-            attrs = strings.attrs(loads(props))
-            kind = KINDS[kind]
-            attrs["kind"], attrs["name"], attrs["_p"] = kind, name, pack(rid, load, source, row)
+        for rid, nid, kind, name, props, load, source, row in conn.execute(f"SELECT {NODE_COLUMNS} FROM nodes"):
+            attrs = node_attrs(strings, rid, kind, name, props, load, source, row)
             node_dict[nid] = attrs
             succ[nid], pred[nid] = {}, {}
             canon[nid] = nid
-            node_counts[kind] += 1
-        for rid, src, kind, dst, key, props, load, source, row in conn.execute(
-            "SELECT rid, src, kind, dst, key, props, load, source, row FROM edges"
-        ):
-            attrs = strings.attrs(loads(props)) if props != "{}" else {}
-            kind = KINDS[kind]
-            attrs["kind"], attrs["_p"] = kind, pack(rid, load, source, row)
+            node_counts[attrs["kind"]] += 1
+        for rid, src, kind, dst, key, props, load, source, row in conn.execute(f"SELECT {EDGE_COLUMNS} FROM edges"):
+            attrs = edge_attrs(strings, rid, kind, props, load, source, row)
             src, dst = canon[src], canon[dst]
             keydict = succ[src].get(dst)
             if keydict is None:
                 keydict = succ[src][dst] = pred[dst][src] = {}
-            keydict[memory_key(kind, key, attrs)] = attrs
-            edge_counts[kind] += 1
-    next_node = (conn.execute("SELECT max(rid) FROM nodes").fetchone()[0] or 0) + 1
-    next_edge = (conn.execute("SELECT max(rid) FROM edges").fetchone()[0] or 0) + 1
+            keydict[memory_key(attrs["kind"], key, attrs)] = attrs
+            edge_counts[attrs["kind"]] += 1
+    next_node, next_edge = next_rids(conn)
     return Mirror(g, canon, strings, node_counts, edge_counts, next_node, next_edge)
 
 

@@ -109,10 +109,10 @@ def _edge_duplicates(store: Store, drafts: list[Draft], problems: list[Problem])
                 d.errors += 1
             else:
                 record_ids[rid] = d
-    if record_ids and store.counts().edges.get("TRACKS"):
-        for stored in store.edges("TRACKS"):
-            d = record_ids.get(stored.props.get("id"))
-            if d is not None and _ends(d) != (stored.src, stored.dst):
+    if record_ids:
+        for rid, stored in store.records_by_id(record_ids).items():
+            d = record_ids[rid]
+            if _ends(d) != (stored.src, stored.dst):
                 problems.append(Problem(d.loc, f"record id {stored.props['id']!r} already exists in the store for "
                                                f"{stored.src} -> {stored.dst}; give this record a new id"))
                 d.errors += 1

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from loaders.sheets import unneutralise
 from ontology import LoadError, Location, Problem
 
 csv.field_size_limit(16 * 1024 * 1024)
@@ -60,7 +61,11 @@ def _decode_error(data: bytes, source: str, exc: UnicodeDecodeError, tried: str)
 
 
 def read_csv(data: bytes | BinaryIO, source: str, name: str | None = None, delimiter: str = ",") -> RawTable:
-    """Parse CSV bytes into a RawTable; quoted newlines are kept and line numbers stay right."""
+    """Parse CSV bytes into a RawTable; quoted newlines are kept and line numbers stay right.
+
+    A cell that starts with the single quote our CSV writers put before text a spreadsheet would
+    run as a formula (``'=1+1``, see ``loaders.sheets``) is read without that quote.
+    """
     raw = data if isinstance(data, bytes) else data.read()
     text, encoding = decode(raw, source)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -70,8 +75,10 @@ def read_csv(data: bytes | BinaryIO, source: str, name: str | None = None, delim
     try:
         for cells in reader:
             if header is None:
-                header = [c.strip() for c in cells]
+                header = [unneutralise(c).strip() for c in cells]
             elif any(c.strip() for c in cells):
+                if any(c[:1] == "'" for c in cells):
+                    cells = [unneutralise(c) for c in cells]
                 rows.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as exc:

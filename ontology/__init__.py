@@ -2,6 +2,9 @@
 
 from ontology.errors import (
     BiokgError,
+    Conflict,
+    FieldErrors,
+    Forbidden,
     InvalidInput,
     LoadError,
     Location,
@@ -9,6 +12,8 @@ from ontology.errors import (
     Problem,
     SchemaError,
     StoreUnavailable,
+    TooLarge,
+    Unauthorized,
 )
 from ontology.fields import FIELD_BY_ID, FIELDS, Field, ancestors, children, field_for_ipc
 from ontology.model import EdgeKind, Enumeration, NodeKind, Prop, Schema, fold
@@ -19,7 +24,8 @@ from ontology.specialties import SPECIALTIES, SPECIALTY_BY_ID, Specialty
 
 __all__ = [
     "BiokgError", "InvalidInput", "LoadError", "Location", "NotFound", "Problem", "SchemaError",
-    "StoreUnavailable", "FIELD_BY_ID", "FIELDS", "Field", "ancestors", "children", "field_for_ipc",
+    "StoreUnavailable", "Conflict", "FieldErrors", "Forbidden", "TooLarge", "Unauthorized",
+    "FIELD_BY_ID", "FIELDS", "Field", "ancestors", "children", "field_for_ipc",
     "EdgeKind", "Enumeration", "NodeKind", "Prop", "Schema", "fold", "check_node_rules", "EDGE_KINDS",
     "ENUMS", "NODE_KINDS", "ONTOLOGY_KINDS", "SCHEMA", "SEGMENT_BY_ID", "SEGMENTS", "SHENWAN_SEGMENTS",
     "STAGE_NEEDS", "Segment", "inferred_needs", "SPECIALTIES", "SPECIALTY_BY_ID", "Specialty",

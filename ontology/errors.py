@@ -38,6 +38,49 @@ class SchemaError(BiokgError):
     code = "schema_error"
 
 
+class Unauthorized(BiokgError):
+    """No valid credentials: a missing key where one is needed, or a malformed, unknown, expired or
+    revoked one."""
+
+    http_status = 401
+    code = "unauthorized"
+
+
+class Forbidden(BiokgError):
+    """Valid credentials that do not allow this (a role without the right, another station's data)."""
+
+    http_status = 403
+    code = "forbidden"
+
+
+class Conflict(BiokgError):
+    """The request contradicts the current state (an illegal transition, an id taken)."""
+
+    http_status = 409
+    code = "conflict"
+
+
+class TooLarge(BiokgError):
+    """A body or upload beyond the documented limit."""
+
+    http_status = 413
+    code = "too_large"
+
+
+class FieldErrors(BiokgError):
+    """A request body whose fields do not validate: one ``{"field", "message"}`` per problem, so a
+    form can show each next to its field."""
+
+    http_status = 422
+    code = "invalid_fields"
+
+    def __init__(self, details: list[dict[str, str]], summary: str | None = None):
+        self.details = details
+        first = details[0] if details else {"field": "body", "message": "invalid"}
+        more = f"; and {len(details) - 1} more" if len(details) > 1 else ""
+        super().__init__(summary or f"{first['field']}: {first['message']}{more}")
+
+
 class StoreUnavailable(BiokgError):
     """The store cannot be reached or opened (server down, file locked, wrong format)."""
 

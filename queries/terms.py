@@ -59,6 +59,8 @@ def day_of(as_of: date | str | None) -> date:
 def by_org(store: Store, text: str, ask: Callable[[str], T]) -> T:
     """``ask(org id)``, trying ``text`` as an id first inside the query's own read (one round trip
     less on Neo4j); when it is none (``NoSuchOrg``), ``text`` is resolved as every reference is."""
+    if not text.strip():
+        raise InvalidInput("org: empty")
     try:
         return ask(text.strip())
     except NoSuchOrg:

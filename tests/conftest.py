@@ -16,6 +16,14 @@ BACKENDS = ["embedded", "neo4j"]
 DATA = Path(os.environ.get("BIOKG_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_data_dir(tmp_path_factory):
+    """Apps built with default settings keep their keys under a test folder, never the user's."""
+    if "BIOKG_DATA_DIR" not in os.environ:
+        os.environ["BIOKG_DATA_DIR"] = str(tmp_path_factory.mktemp("biokg-data"))
+    yield
+
+
 @dataclass(frozen=True)
 class Neo4jServer:
     """The test server: scripts/test starts one (scripts/neo4j) or takes BIOKG_TEST_NEO4J_URI."""

@@ -65,3 +65,17 @@ def small_region() -> tuple[list[Node], list[Edge]]:
         edge("TRACKS", "station:mh", "prod:2", id="SR2", date="2024-07-01", type="visit"),
     ]
     return nodes, edges
+
+
+def api_client(store, role: str | None = "analyst", station: str | None = None, **kwargs):
+    """A TestClient over ``create_app(store)`` sending a fresh key of ``role`` (None: no key)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    app = create_app(store)
+    headers = {}
+    if role is not None:
+        _, key = app.state.biokg.keys.create(role, station)
+        headers["Authorization"] = f"Bearer {key}"
+    return TestClient(app, headers=headers, **kwargs)

@@ -75,7 +75,7 @@ def test_other_commands_json(db):
     (("match", "无此企业"), 1, "org: no Enterprise or Institution named '无此企业'"),
     (("match", "ent:x", "--segment", "不存在"), 2, "segment: unknown segment '不存在'"),
     (("match", "ent:x", "--weight", "speed=1"), 2, "weight 'speed': unknown"),
-    (("match", "ent:x", "--weight", "proximity"), 2, "--weight 'proximity': expected NAME=NUMBER"),
+    (("match", "ent:x", "--weight", "proximity"), 2, "--weight: 'proximity' is not NAME=NUMBER"),
     (("match", "ent:x", "--as-of", "2026-02-30"), 2, "--as-of"),
     (("broker",), 2, "give an org, a field, or both"),
     (("match", "企业A5"), 2, "states no need and owns no product whose stage implies one; give a segment"),

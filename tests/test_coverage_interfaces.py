@@ -7,11 +7,10 @@ import re
 from datetime import date
 
 import pytest
-from fastapi.testclient import TestClient
+from helpers import api_client
 from test_coverage import AS_OF, D1, D2, D3
 from typer.testing import CliRunner
 
-from api.app import create_app
 from api.cli import app
 from graph import EmbeddedStore
 from graph.copy import copy_store
@@ -111,17 +110,17 @@ def test_cli_bad_input_is_named(hand_file, args, code, message):
 
 
 def test_http_endpoint_matches_the_cli(hand_file):
-    client = TestClient(create_app(EmbeddedStore(hand_file)))
-    http = client.get("/api/coverage", params={"as_of": "2026-06-30", "radius_km": 5, "suggest": 5})
+    client = api_client(EmbeddedStore(hand_file))
+    http = client.get("/api/v1/coverage", params={"as_of": "2026-06-30", "radius_km": 5, "suggest": 5})
     assert http.status_code == 200
     cli = json.loads(run("coverage", "--store", hand_file, "--as-of", "2026-06-30", "--radius-km", "5",
                          "--suggest", "5", "--json").stdout)
     assert http.json() == cli
-    plain = client.get("/api/coverage", params={"as_of": "2026-06-30"}).json()
+    plain = client.get("/api/v1/coverage", params={"as_of": "2026-06-30"}).json()
     assert set(plain) == {"as_of", "window_days", "radius_km", "district", "districts", "stations"}
-    missing = client.get("/api/coverage", params={"district": "朝阳区"})
+    missing = client.get("/api/v1/coverage", params={"district": "朝阳区"})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
-    assert client.get("/api/coverage", params={"radius_km": -1}).status_code == 400
+    assert client.get("/api/v1/coverage", params={"radius_km": -1}).status_code == 400
 
 
 def test_demo_region_shows_the_districts_the_guidance_gives_no_station(demo_store):

@@ -11,13 +11,11 @@ from datetime import date, datetime, timedelta
 
 import openpyxl
 import pytest
-from fastapi.testclient import TestClient
-from helpers import node
+from helpers import api_client, node
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from api.app import create_app
 from api.cli import app
 from graph import EmbeddedStore
 from loaders.load import load_tables
@@ -72,7 +70,7 @@ def test_the_cli_and_the_api_read_as_of_the_same_way(empty_store, day, which, fu
     assert got.exit_code == 0, got.output
     assert json.loads(got.stdout)["as_of"] == day.isoformat()
     with EmbeddedStore(empty_store) as store:
-        answer = TestClient(create_app(store)).get("/api/coverage", params={"as_of": text})
+        answer = api_client(store).get("/api/v1/coverage", params={"as_of": text})
     assert answer.status_code == 200 and answer.json()["as_of"] == day.isoformat()
 
 
@@ -86,7 +84,7 @@ def test_what_is_not_a_date_is_refused_everywhere_with_the_value_named(bad, empt
     got = CliRunner().invoke(app, ["coverage", "--store", str(empty_store), "--as-of", bad])
     assert got.exit_code == 2 and bad in got.output
     with EmbeddedStore(empty_store) as store:
-        answer = TestClient(create_app(store)).get("/api/coverage", params={"as_of": bad})
+        answer = api_client(store).get("/api/v1/coverage", params={"as_of": bad})
     assert answer.status_code == 400 and answer.json()["error"]["message"].startswith("as_of: ")
 
 

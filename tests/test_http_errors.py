@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import small_region
+from helpers import api_client, small_region
 
 from api.app import create_app
 from graph import EmbeddedStore
@@ -15,31 +15,57 @@ from graph import EmbeddedStore
 # without an entry here fails test_every_route_is_walked
 BAD = {
     "/": [("POST", "/", {}, 405, "method_not_allowed")],
+    "/docs": [("POST", "/docs", {}, 405, "method_not_allowed")],
     "/static/{name}": [("GET", "/static/nope.js", {}, 404, "not_found"),
                        ("GET", "/static/..%2Fapp.py", {}, 404, "not_found")],
-    "/api/ontology": [("DELETE", "/api/ontology", {}, 405, "method_not_allowed")],
-    "/api/stats": [("POST", "/api/stats", {}, 405, "method_not_allowed")],
-    "/api/search": [("GET", "/api/search", {}, 400, "invalid_input"),
-                    ("GET", "/api/search", {"q": "x", "limit": 0}, 400, "invalid_input"),
-                    ("GET", "/api/search", {"q": "x", "limit": "many"}, 400, "invalid_input"),
-                    ("GET", "/api/search", {"q": "x", "kind": "Company"}, 400, "invalid_input")],
-    "/api/nodes/{node_id:path}": [("GET", "/api/nodes/nope", {}, 404, "not_found"),
-                             ("GET", "/api/nodes/ent:a", {"limit": -1}, 400, "invalid_input")],
-    "/api/coverage": [("GET", "/api/coverage", {"radius_km": -1}, 400, "invalid_input"),
-                      ("GET", "/api/coverage", {"window_days": "x"}, 400, "invalid_input"),
-                      ("GET", "/api/coverage", {"suggest": -1}, 400, "invalid_input"),
-                      ("GET", "/api/coverage", {"as_of": "2024-02-30"}, 400, "invalid_input"),
-                      ("GET", "/api/coverage", {"district": "朝阳区"}, 404, "not_found")],
+    "/static/swagger/{name}": [("GET", "/static/swagger/index.html", {}, 404, "not_found")],
+    "/healthz": [("POST", "/healthz", {}, 405, "method_not_allowed")],
+    "/readyz": [("DELETE", "/readyz", {}, 405, "method_not_allowed")],
+    "/api/v1/ontology": [("DELETE", "/api/v1/ontology", {}, 405, "method_not_allowed")],
+    "/api/v1/stats": [("POST", "/api/v1/stats", {}, 405, "method_not_allowed")],
+    "/api/v1/search": [("GET", "/api/v1/search", {}, 400, "invalid_input"),
+                       ("GET", "/api/v1/search", {"q": "x", "limit": 0}, 400, "invalid_input"),
+                       ("GET", "/api/v1/search", {"q": "x", "limit": 201}, 400, "invalid_input"),
+                       ("GET", "/api/v1/search", {"q": "x", "limit": "many"}, 400, "invalid_input"),
+                       ("GET", "/api/v1/search", {"q": "x", "kind": "Company"}, 400, "invalid_input"),
+                       ("GET", "/api/v1/search", {"q": "x", "cursor": "garbage!"}, 400, "invalid_input")],
+    "/api/v1/entities/{node_id}": [("GET", "/api/v1/entities/nope", {}, 404, "not_found")],
+    "/api/v1/entities/{node_id}/neighbours": [
+        ("GET", "/api/v1/entities/nope/neighbours", {}, 404, "not_found"),
+        ("GET", "/api/v1/entities/ent:a/neighbours", {"direction": "up"}, 400, "invalid_input"),
+        ("GET", "/api/v1/entities/ent:a/neighbours", {"edge_kind": "KNOWS"}, 400, "invalid_input")],
+    "/api/v1/subgraph": [("GET", "/api/v1/subgraph", {}, 400, "invalid_input"),
+                         ("GET", "/api/v1/subgraph", {"ids": "nope"}, 404, "not_found"),
+                         ("GET", "/api/v1/subgraph", {"ids": "ent:a", "depth": 9}, 400, "invalid_input")],
+    "/api/v1/export": [("GET", "/api/v1/export", {"format": "pdf"}, 400, "invalid_input")],
+    "/api/v1/coverage": [("GET", "/api/v1/coverage", {"radius_km": -1}, 400, "invalid_input"),
+                         ("GET", "/api/v1/coverage", {"window_days": "x"}, 400, "invalid_input"),
+                         ("GET", "/api/v1/coverage", {"suggest": -1}, 400, "invalid_input"),
+                         ("GET", "/api/v1/coverage", {"as_of": "2024-02-30"}, 400, "invalid_input"),
+                         ("GET", "/api/v1/coverage", {"district": "朝阳区"}, 404, "not_found")],
+    "/api/v1/match/{org}": [("GET", "/api/v1/match/nope", {}, 404, "not_found"),
+                            ("GET", "/api/v1/match/ent:a", {"top": 0}, 400, "invalid_input"),
+                            ("GET", "/api/v1/match/ent:a", {"weight": "fit"}, 400, "invalid_input")],
+    "/api/v1/chain-gaps": [("GET", "/api/v1/chain-gaps", {"district": "闵行", "field": ""}, 400, "invalid_input")],
+    "/api/v1/broker": [("GET", "/api/v1/broker", {"as_of": "tomorrow"}, 400, "invalid_input")],
+    "/api/v1/patents": [("GET", "/api/v1/patents", {"top": 101}, 400, "invalid_input")],
+    "/api/v1/partners/{station}": [("GET", "/api/v1/partners/nope", {}, 404, "not_found")],
+    "/api/v1/records": [("GET", "/api/v1/records", {}, 405, "method_not_allowed")],
+    "/api/v1/loads": [("GET", "/api/v1/loads", {}, 405, "method_not_allowed")],
+    "/api/v1/loads/{load_id}": [("GET", "/api/v1/loads/x", {}, 405, "method_not_allowed")],
+    "/api/v1/keys": [("PUT", "/api/v1/keys", {}, 405, "method_not_allowed")],
+    "/api/v1/keys/{key_id}": [("GET", "/api/v1/keys/x", {}, 405, "method_not_allowed")],
+    "/api/v1/audit": [("POST", "/api/v1/audit", {}, 405, "method_not_allowed")],
     "/openapi.json": [("POST", "/openapi.json", {}, 405, "method_not_allowed")],
 }
-UNKNOWN = ["/nope", "/api/nope", "/api/v9/coverage", "/static"]
+UNKNOWN = ["/nope", "/api/nope", "/api/v9/coverage", "/api/coverage", "/static"]
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     store = EmbeddedStore(tmp_path_factory.mktemp("http") / "s.sqlite")
     store.write(*small_region())
-    yield TestClient(create_app(store), raise_server_exceptions=False)
+    yield api_client(store, "admin", raise_server_exceptions=False)
     store.close()
 
 
@@ -53,7 +79,8 @@ def _shape(response, status: int, code: str) -> dict:
 
 
 def test_every_route_is_walked(client):
-    paths = {r.path for r in client.app.routes if hasattr(r, "methods")}
+    # routes of included routers show in the schema; the pages (not in it) at the top level
+    paths = {r.path for r in client.app.routes if hasattr(r, "methods")} | set(client.app.openapi()["paths"])
     assert paths == set(BAD), "give every route bad requests in BAD"
 
 
@@ -74,7 +101,7 @@ def test_unknown_paths_are_404_in_the_one_shape(client, url):
 
 
 def test_a_validation_error_names_each_bad_parameter(client):
-    error = _shape(client.get("/api/coverage", params={"radius_km": -1, "window_days": -2}), 400, "invalid_input")
+    error = _shape(client.get("/api/v1/coverage", params={"radius_km": -1, "window_days": -2}), 400, "invalid_input")
     assert {d["field"] for d in error["details"]} == {"query.radius_km", "query.window_days"}
     assert {d["value"] for d in error["details"]} == {"-1", "-2"}
     assert error["message"].endswith("and 1 more")
@@ -96,16 +123,16 @@ def test_an_unexpected_failure_is_a_500_in_the_one_shape(tmp_path):
 
 
 def test_head_is_get_without_the_body(client):
-    for url in ("/api/stats", "/api/ontology", "/"):
+    for url in ("/api/v1/stats", "/api/v1/ontology", "/"):
         got, head = client.get(url), client.head(url)
         assert head.status_code == got.status_code == 200 and head.content == b"", url
         assert head.headers["content-type"] == got.headers["content-type"]
-    assert client.head("/api/nodes/nope").status_code == 404
+    assert client.head("/api/v1/entities/nope").status_code == 404
 
 
 def test_the_schema_documents_the_error_shape_not_fastapis(client):
     schema = client.get("/openapi.json").json()
     assert "HTTPValidationError" not in schema["components"]["schemas"]
-    coverage = schema["paths"]["/api/coverage"]["get"]["responses"]
+    coverage = schema["paths"]["/api/v1/coverage"]["get"]["responses"]
     assert "422" not in coverage and coverage["400"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorOut")
     assert set(schema["components"]["schemas"]["ErrorBody"]["properties"]) == {"code", "message", "details"}

@@ -323,6 +323,14 @@ def test_round_trip(data, fmt):
     assert isomorphic(back, data)
 
 
+def test_turtle_keeps_every_digit_of_a_double():
+    """rdflib's Turtle shorthand for doubles has six significant digits (121.93563 -> 1.219356e+02)."""
+    g = to_rdf([_n(PARK, "Park", "紫竹高新区", lat=31.123456789, lon=121.93563)], [])
+    back = Graph().parse(data=serialize(g, "ttl"), format="turtle")
+    assert set(back) == set(g)
+    assert (node_iri(PARK), BIOKG.lon, Literal(121.93563)) in back
+
+
 def test_turtle_uses_the_prefixes(data):
     text = serialize(data, "ttl").decode("utf-8")
     assert "@prefix biokg: <https://w3id.org/biokg/ont#> ." in text

@@ -33,22 +33,23 @@ def web_store(store):
 
 def test_json_endpoints(web_store):
     client = TestClient(create_app(web_store))
-    stats = client.get("/api/stats").json()
+    stats = client.get("/api/v1/stats").json()
     assert stats["nodes"]["Enterprise"] == 4 and stats["edges"]["TRACKS"] == 2
-    hits = client.get("/api/search", params={"q": "澜启"}).json()["hits"]
-    assert [(h["id"], h["rank"]) for h in hits] == [("ent:a", 0), ("ent:b", 1)]
-    detail = client.get("/api/nodes/ent:a").json()
+    hits = client.get("/api/v1/search", params={"q": "澜启"}).json()
+    assert [(h["id"], h["rank"]) for h in hits["data"]] == [("ent:a", 0), ("ent:b", 1)]
+    assert hits["count"] == 2 and hits["next"] is None
+    detail = client.get("/api/v1/entities/ent:a").json()
     assert detail["provenance"]["source"] == "test.csv" and detail["provenance"]["mapping"] is None
-    mapped = client.get("/api/nodes/inst:mapped").json()["provenance"]
+    mapped = client.get("/api/v1/entities/inst:mapped").json()["provenance"]
     assert (mapped["dataset"], mapped["mapping"], mapped["mapping_version"]) == (XSS, "test-ranks", "3")
-    assert detail["edges_total"] == 5 and len(detail["edges"]) == 5
-    capped = client.get("/api/nodes/ent:a", params={"limit": 2}).json()
-    assert capped["edges_total"] == 5 and [e["kind"] for e in capped["edges"]] == ["APPLIED_BY", "COLLABORATES"]
-    assert {(e["kind"], e["other"]["id"]) for e in detail["edges"]} >= {("LOCATED_IN", "park:zizhu")}
-    missing = client.get("/api/nodes/nope")
-    assert missing.status_code == 404 and missing.json() == {"error": {"code": "not_found", "message": "no node 'nope'",
-                                                                       "details": []}}
-    bad_kind = client.get("/api/search", params={"q": "x", "kind": "Company"})
+    around = client.get("/api/v1/entities/ent:a/neighbours").json()
+    assert detail["edges_total"] == around["total"] == around["count"] == 5 and around["next"] is None
+    capped = client.get("/api/v1/entities/ent:a/neighbours", params={"limit": 2}).json()
+    assert capped["total"] == 5 and [e["kind"] for e in capped["data"]] == ["APPLIED_BY", "COLLABORATES"]
+    assert {(e["kind"], e["other"]["id"]) for e in around["data"]} >= {("LOCATED_IN", "park:zizhu")}
+    missing = client.get("/api/v1/entities/nope")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    bad_kind = client.get("/api/v1/search", params={"q": "x", "kind": "Company"})
     assert bad_kind.status_code == 400 and bad_kind.json()["error"]["code"] == "invalid_input"
     page = client.get("/")
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
@@ -138,3 +139,21 @@ def test_page_searches_shows_details_escapes_and_stays_offline(served, browser, 
     assert dialogs == [] and errors == []
     hosts = {urlparse(u).hostname for u in requests}
     assert hosts == {"127.0.0.1"}, f"the page reached beyond the server: {sorted(set(requests))}"
+
+
+@pytest.mark.browser
+def test_the_api_docs_render_offline_under_the_csp(served, browser):
+    page = browser.new_page()
+    requests, problems = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(served + "/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "biokg" in page.text_content(".swagger-ui .info .title")
+    page.wait_for_selector(".opblock-summary-path[data-path='/api/v1/match/{org}']")
+    assert page.locator(".opblock").count() >= 20  # every operation of the schema is listed
+    assert problems == [], problems  # a Content-Security-Policy violation is a console error
+    hosts = {urlparse(u).hostname for u in requests}
+    assert hosts == {"127.0.0.1"}, f"the docs reached beyond the server: {sorted(set(requests))}"

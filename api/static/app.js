@@ -46,7 +46,7 @@ function propOf(kind, name) {
 }
 
 async function showStats() {
-  const stats = await getJSON("/api/stats");
+  const stats = await getJSON("/api/v1/stats");
   const parts = Object.entries(stats.nodes).map(([kind, n]) => `${kindLabel(kind)} ${n}`);
   document.getElementById("stats").textContent = parts.join(" · ");
 }
@@ -54,12 +54,12 @@ async function showStats() {
 async function search(query) {
   const list = document.getElementById("results");
   list.replaceChildren();
-  const body = await getJSON("/api/search?limit=50&q=" + encodeURIComponent(query));
-  if (body.hits.length === 0) {
+  const body = await getJSON("/api/v1/search?limit=50&q=" + encodeURIComponent(query));
+  if (body.data.length === 0) {
     list.append(el("li", { class: "empty", text: "没有找到匹配的结果" }));
     return;
   }
-  for (const hit of body.hits) {
+  for (const hit of body.data) {
     const item = el("li", { "data-id": hit.id, tabindex: "0" },
       el("span", { class: "kind", text: kindLabel(hit.kind) }),
       el("span", { class: "name", text: hit.name }),
@@ -72,7 +72,9 @@ async function search(query) {
 
 async function showNode(id) {
   const panel = document.getElementById("detail");
-  const node = await getJSON("/api/nodes/" + encodeURIComponent(id));
+  const path = "/api/v1/entities/" + encodeURIComponent(id);
+  const [node, around] = await Promise.all([getJSON(path), getJSON(path + "/neighbours?limit=200")]);
+  node.edges = around.data;
   const props = el("dl");
   for (const [key, value] of Object.entries(node.props)) {
     const prop = propOf(node.kind, key);
@@ -105,7 +107,7 @@ async function showNode(id) {
 
 async function start() {
   try {
-    const ontology = await getJSON("/api/ontology");
+    const ontology = await getJSON("/api/v1/ontology");
     for (const k of [...ontology.node_kinds, ...ontology.edge_kinds]) {
       (k.sources ? labels.edge : labels.node)[k.name] = k.zh;
       labels.props[k.name] = Object.fromEntries(k.props.map((p) => [p.name, p]));

@@ -1,0 +1,116 @@
+"""What every route shares: the app's context, the caller (from the ``Authorization`` header), the
+rights a route needs, a station key's districts, and list pages with opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import ANONYMOUS, KeyRing, Principal
+from api.settings import Settings
+from graph import Store
+from ontology import Forbidden, InvalidInput, Unauthorized
+
+T = TypeVar("T")
+MAX_LIMIT = 200
+MAX_OFFSET = 10_000  # deeper pages: narrow the query instead
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer bkg_…` "
+                                                   "(`biokg keys create`)")
+
+
+@dataclass(frozen=True)
+class Context:
+    store: Store
+    keys: KeyRing
+    settings: Settings
+
+
+def context(request: Request) -> Context:
+    return request.app.state.biokg
+
+
+def caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    """The principal behind the request; anonymous only where the settings allow it."""
+    ctx = context(request)
+    if credentials is not None:
+        return ctx.keys.authenticate(credentials.credentials)
+    if request.headers.get("authorization"):
+        raise Unauthorized("malformed Authorization header: expected 'Bearer bkg_…'")
+    if not ctx.settings.anonymous:
+        raise Unauthorized("an API key is needed: 'Authorization: Bearer bkg_…'")
+    return ANONYMOUS
+
+
+_WHAT = {"read": "read the graph", "export": "export the store", "citywide": "read city-wide coverage",
+         "scorecards": "read scorecards", "records": "write service records", "loads": "load or unload data",
+         "keys": "manage keys", "audit": "read the audit trail"}
+
+
+def needs(capability: str) -> dict[str, Any]:
+    """A route's ``openapi_extra``: the right it needs, named in the schema (``x-biokg-right``)."""
+    return {"x-biokg-right": capability}
+
+
+def who_is(who: Principal) -> str:
+    """'an anonymous caller', 'a viewer key' (for messages)."""
+    noun = "caller" if who.key_id is None else "key"
+    return f"{'an' if who.role[0] in 'aeiou' else 'a'} {who.role} {noun}"
+
+
+def allowed(capability: str) -> Callable[..., Principal]:
+    """A dependency: the caller, who must hold ``capability``."""
+
+    def check(who: Principal = Depends(caller)) -> Principal:
+        if not who.may(capability):
+            raise Forbidden(f"{who_is(who)} may not {_WHAT[capability]}")
+        return who
+
+    return check
+
+
+def served_districts(store: Store, station: str) -> frozenset[str]:
+    """The districts a station serves (SERVES), and for a core those of its member stations (一核多站)."""
+    districts = {n.node.id for n in store.neighbours(station, ["SERVES"], ["District"], "out")}
+    for member in store.neighbours(station, ["PART_OF"], ["Station"], "in"):
+        districts |= {n.node.id for n in store.neighbours(member.node.id, ["SERVES"], ["District"], "out")}
+    return frozenset(districts)
+
+
+# ---------------------------------------------------------------------------------- pages
+
+def encode_cursor(offset: int, query: Any) -> str:
+    raw = json.dumps({"o": offset, "q": query}, ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, query: Any, bound: int | None = MAX_OFFSET) -> int:
+    """The offset a cursor stands for (at most ``bound``); it must come from the same query (else 400)."""
+    if cursor is None:
+        return 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        offset, same = int(data["o"]), data["q"] == query
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput(f"cursor: {cursor!r} is not a cursor of this API") from None
+    if not same:
+        raise InvalidInput("cursor: it belongs to another query; start again without it")
+    if offset < 0 or (bound is not None and offset > bound):
+        raise InvalidInput(f"cursor: offset {offset} out of range")
+    return offset
+
+
+def page(items: Sequence[T], offset: int, limit: int, query: Any, to_json: Callable[[T], dict]) -> dict[str, Any]:
+    """``{"data", "count", "next"}`` for ``items[offset:offset+limit]``; ``items`` may hold one more
+    than the page, which tells that there is a next one."""
+    shown = items[offset:offset + limit]
+    more = len(items) > offset + limit and offset + limit <= MAX_OFFSET
+    return {"data": [to_json(i) for i in shown], "count": len(shown),
+            "next": encode_cursor(offset + limit, query) if more else None}
