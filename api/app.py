@@ -8,6 +8,8 @@ anything from elsewhere; text from data is only ever inserted as text.
 
 from __future__ import annotations
 
+import os
+from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 
@@ -16,12 +18,12 @@ from fastapi.responses import Response
 
 from api import errors
 from api.auth import ANONYMOUS, KeyRing
-from api.deps import Context, context
+from api.deps import Context
 from api.limits import BodyLimit
 from api.models import ErrorOut, HealthOut, ReadyOut
 from api.settings import Settings
-from graph import Store
-from ontology import NotFound, StoreUnavailable
+from graph import EmbeddedStore, Store
+from ontology import NotFound, StoreUnavailable, Unauthorized
 
 STATIC = resources.files("api") / "static"
 _STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
@@ -45,7 +47,7 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
                   description="The biokg knowledge graph: search, entities, coverage, matchmaking, records, "
                               "loads. Send an API key as `Authorization: Bearer bkg_…`.",
                   responses={code: {"model": ErrorOut, "description": text} for code, text in _ERRORS.items()})
-    app.state.biokg = Context(store, keys or KeyRing(settings.keys_path), settings)
+    ctx = app.state.biokg = Context(store, keys or KeyRing(settings.keys_path), settings)
     errors.install(app)
     plain_openapi = app.openapi
 
@@ -67,7 +69,7 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
             return Response(status_code=response.status_code, headers=dict(response.headers))
         return response
 
-    app.add_middleware(BodyLimit, uploads=int(settings.max_body_mb * (1 << 20)))
+    app.add_middleware(BodyLimit, uploads=int(settings.max_body_mb * (1 << 20)), keys=ctx.keys)
 
     @app.get("/", include_in_schema=False)
     def index() -> Response:
@@ -94,16 +96,24 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
         """The process is up (says nothing of the store)."""
         return {"status": "ok"}
 
-    @app.get("/readyz", response_model=ReadyOut, tags=["service"])
+    @app.get("/readyz", response_model=ReadyOut, response_model_exclude_none=True, tags=["service"])
     def readyz(request: Request) -> dict:
-        """The store answers a read now; 503 and why when it does not."""
-        ctx = context(request)
-        path = str(getattr(ctx.store, "path", ""))
+        """The store answers a read now; 503 and why when it does not.  With an admin's key, also the
+        store, this server process and its catch-up counters (``--workers``: each answers for itself)."""
         try:
             ctx.store.ping()
         except StoreUnavailable as exc:
             raise StoreUnavailable(f"not ready: {exc}") from exc
-        return {"status": "ready", "store": path}
+        header = request.headers.get("authorization", "")
+        try:
+            admin = header.startswith("Bearer ") and ctx.keys.authenticate(header[7:].strip()).may("audit")
+        except Unauthorized:
+            admin = False
+        if not admin:
+            return {"status": "ready"}
+        stats = ctx.store.sync_stats if isinstance(ctx.store, EmbeddedStore) else None
+        return {"status": "ready", "store": str(ctx.store.path), "process": os.getpid(),
+                "sync": asdict(stats) if stats else None}
 
     app.include_router(routes_graph.router)
     app.include_router(routes_queries.router)

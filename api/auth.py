@@ -129,8 +129,10 @@ class KeyRing:
         if role not in ROLES:
             raise InvalidInput(f"role {role!r}: use one of {', '.join(ROLES)}")
         if (role == "station") != (station is not None):
-            raise InvalidInput("a station key needs --station; only station keys take one" if role == "station"
-                               else f"--station {station!r}: only a key of role station is bound to a station")
+            raise InvalidInput("station: a station key needs its station" if role == "station"
+                               else f"station: only a key of role station is bound to a station (got {station!r})")
+        if expires is not None and expires < datetime.now(UTC).date():
+            raise InvalidInput(f"expires: {expires} has passed")
         key_id, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
         key = f"bkg_{key_id}_{secret}"
         created = _now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from api import output
 from api.cli_common import JSON, STORE, emit, errors_reported, open_configured, out, settings_of
 from ontology.dates import SPELLINGS, parse_day
 
@@ -35,10 +36,8 @@ def create(
         found = node_id(open_configured(settings_of(ctx), store, ctx), station, ("Station",), "--station") \
             if station else None
         key, secret = _ring(ctx).create(role, found, day)
-        data = {"id": key.id, "key": secret, "role": key.role, "station": key.station,
-                "expires": key.expires.isoformat() if key.expires else None}
         if as_json:
-            emit(data)
+            emit(output.created_key_json(key, secret))
         else:
             out.print(f"key {key.prefix} ({key.role}{f', {key.station}' if key.station else ''}"
                       f"{f', through {key.expires}' if key.expires else ''}):\n{secret}\n"
@@ -48,12 +47,10 @@ def create(
 @keys_app.command("list")
 def list_keys(ctx: typer.Context, as_json: bool = JSON) -> None:
     """The keys: id, role, station, expiry, revoked (never a secret)."""
-    from api.routes_writes import key_json
-
     with errors_reported(as_json):
         keys = _ring(ctx).keys()
         if as_json:
-            emit([key_json(k) for k in keys])
+            emit([output.key_json(k) for k in keys])
             return
         for k in keys:
             state = "revoked" if k.revoked else (f"through {k.expires}" if k.expires else "no expiry")
@@ -63,8 +60,6 @@ def list_keys(ctx: typer.Context, as_json: bool = JSON) -> None:
 @keys_app.command("revoke")
 def revoke(ctx: typer.Context, key_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JSON) -> None:
     """Revoke a key (its id or prefix): it is refused from the next request on."""
-    from api.routes_writes import key_json
-
     with errors_reported(as_json):
         key = _ring(ctx).revoke(key_id)
-        emit(key_json(key)) if as_json else out.print(f"revoked {key.prefix}")
+        emit(output.key_json(key)) if as_json else out.print(f"revoked {key.prefix}")

@@ -6,27 +6,13 @@ import typer
 
 from api import output_matching as show
 from api.cli_common import JSON, STORE, emit, errors_reported, open_configured, out, settings_of
-from ontology import InvalidInput
 from ontology.dates import SPELLINGS, parse_day
+from queries.terms import weights_of
 
 AS_OF = typer.Option(None, "--as-of", help=f"Facts dated up to this day count ({SPELLINGS}). Default: today.")
 WEIGHT = typer.Option(None, "--weight", metavar="NAME=VALUE",
                       help="Change one weight of the score (repeatable), e.g. --weight proximity=0.4.")
 FIELD = typer.Option(None, "--field", help="A field: id, key or label (抗体药物, antibody).")
-
-
-def weights_of(pairs: list[str] | None, option: str = "--weight") -> dict[str, float]:
-    """``["proximity=0.4"]`` -> ``{"proximity": 0.4}``; the names are checked by the query."""
-    found = {}
-    for pair in pairs or ():
-        name, sep, value = pair.partition("=")
-        try:
-            if not sep:
-                raise ValueError
-            found[name.strip()] = float(value)
-        except ValueError:
-            raise InvalidInput(f"{option}: {pair!r} is not NAME=NUMBER") from None
-    return found
 
 
 def match(

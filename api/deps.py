@@ -65,23 +65,55 @@ def who_is(who: Principal) -> str:
     return f"{'an' if who.role[0] in 'aeiou' else 'a'} {who.role} {noun}"
 
 
+def refuse(who: Principal, capability: str, what: str | None = None) -> None:
+    """Raise unless ``who`` holds ``capability``: 401 for a caller without a key (a key may allow it),
+    403 for a key whose role does not."""
+    if who.may(capability):
+        return
+    what = what or _WHAT[capability]
+    if who.key_id is None:
+        raise Unauthorized(f"to {what}, send a key with the right: 'Authorization: Bearer bkg_…'")
+    raise Forbidden(f"{who_is(who)} may not {what}")
+
+
 def allowed(capability: str) -> Callable[..., Principal]:
     """A dependency: the caller, who must hold ``capability``."""
 
     def check(who: Principal = Depends(caller)) -> Principal:
-        if not who.may(capability):
-            raise Forbidden(f"{who_is(who)} may not {_WHAT[capability]}")
+        refuse(who, capability)
         return who
 
     return check
 
 
 def served_districts(store: Store, station: str) -> frozenset[str]:
-    """The districts a station serves (SERVES), and for a core those of its member stations (一核多站)."""
+    """The districts a station serves (SERVES), and for a core those of its member stations (一核多站);
+    none for a station no longer in the store."""
+    if store.get(station) is None:
+        return frozenset()
     districts = {n.node.id for n in store.neighbours(station, ["SERVES"], ["District"], "out")}
     for member in store.neighbours(station, ["PART_OF"], ["Station"], "in"):
         districts |= {n.node.id for n in store.neighbours(member.node.id, ["SERVES"], ["District"], "out")}
     return frozenset(districts)
+
+
+def records_visible(store: Store, who: Principal) -> Callable[[str], bool]:
+    """Whether the caller may see the service records (TRACKS edges) of a station: those who may read
+    scorecards see all; a station key those of the stations that serve one of its districts; others none.
+    Records are a station's work log: private to the districts it serves."""
+    if who.may("scorecards"):
+        return lambda station: True
+    if who.station is None:
+        return lambda station: False
+    mine = served_districts(store, who.station)
+    seen: dict[str, bool] = {}
+
+    def visible(station: str) -> bool:
+        if station not in seen:
+            seen[station] = station == who.station or bool(served_districts(store, station) & mine)
+        return seen[station]
+
+    return visible
 
 
 # ---------------------------------------------------------------------------------- pages
@@ -97,7 +129,9 @@ def decode_cursor(cursor: str | None, query: Any, bound: int | None = MAX_OFFSET
         return 0
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        offset, same = int(data["o"]), data["q"] == query
+        offset, same = data["o"], data["q"] == query
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            raise TypeError
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput(f"cursor: {cursor!r} is not a cursor of this API") from None
     if not same:

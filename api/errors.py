@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -29,10 +30,16 @@ _CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404: "not
           409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "schema_error"}
 
 
+class _ErrorJSON(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        # an error may echo what was sent, a lone surrogate included: written as its JSON escape
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+
+
 def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "details": details or []}}
-    return JSONResponse(body, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
+    return _ErrorJSON(body, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
 
 
 def _field(loc: tuple) -> str:

@@ -1,63 +1,84 @@
-"""Body limits: a request body beyond its limit is refused with 413 before the app reads it.
+"""Body limits and the upload gate: a request body is refused before the app reads it when it is too
+big, or when it is an upload from a caller who may not load.
 
 Uploads (``POST /api/v1/loads``) may be ``settings.max_body_mb`` large; every other body, a JSON
-document, at most ``JSON_BODY`` bytes.  The limit is checked on ``Content-Length`` (the server holds a
-body to it); a chunked body, which has none, is read up to the limit before the app sees it.
+document, at most ``JSON_BODY`` bytes.  A declared ``Content-Length`` over the limit is refused at
+once; the bytes of a chunked body are counted as they arrive, and once past the limit the request is
+answered 413 and the app is told the client left (nothing is buffered here).  FastAPI reads a body
+before it runs a route's dependencies, so the key of an upload is checked here, first.
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.auth import KeyRing
 from api.errors import error_response
+from ontology import BiokgError, Forbidden, Unauthorized
 
 JSON_BODY = 1 << 20
 UPLOAD_PATHS = ("/api/v1/loads",)
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, uploads: int):
-        self.app, self.uploads = app, uploads
+    def __init__(self, app: ASGIApp, uploads: int, keys: KeyRing):
+        self.app, self.uploads, self.keys = app, uploads, keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
             return
-        limit = self.uploads if scope["path"] in UPLOAD_PATHS else JSON_BODY
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            await self._refuse(scope, receive, send, limit)
+        upload = scope["path"] in UPLOAD_PATHS
+        if upload and (refusal := self._gate(scope)) is not None:
+            await refusal(scope, receive, send)
             return
+        limit = self.uploads if upload else JSON_BODY
+        length = dict(scope["headers"]).get(b"content-length")
         if length is not None:  # the server holds the body to its declared length
+            if not length.isdigit() or int(length) > limit:
+                await _too_large(limit, upload)(scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
-        # a chunked body has no length to trust: read it up to the limit, then hand it on
-        parts, seen, more = [], 0, True
-        while more:
+        seen, refused, started = 0, False, False
+
+        async def counted() -> Message:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            parts.append(message.get("body", b""))
-            seen += len(parts[-1])
-            if seen > limit:
-                await self._refuse(scope, receive, send, limit)
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    refused = True
+                    if not started:
+                        await _too_large(limit, upload)(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if refused:  # the 413 was the answer; what the app says after the disconnect is dropped
                 return
-            more = message.get("more_body", False)
-        body = b"".join(parts)
-        delivered = False
+            started = started or message["type"] == "http.response.start"
+            await send(message)
 
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
+        await self.app(scope, counted, watched)
 
-        await self.app(scope, replay, send)
+    def _gate(self, scope: Scope):
+        """The refusal of an upload whose caller may not load, or None."""
+        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        scheme, _, key = header.partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not key:
+                raise Unauthorized("loading needs an admin's key: 'Authorization: Bearer bkg_…'")
+            if not self.keys.authenticate(key.strip()).may("loads"):
+                raise Forbidden("only an admin's key may load data")
+        except BiokgError as exc:
+            return error_response(exc.http_status, exc.code, str(exc), headers={"Connection": "close"})
+        return None
 
-    @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        what = "uploads" if scope["path"] in UPLOAD_PATHS else "request bodies"
-        response = error_response(413, "too_large", f"{what} are limited to {limit:,} bytes",
-                                  headers={"Connection": "close"})
-        await response(scope, receive, send)
+
+def _too_large(limit: int, upload: bool):
+    what = "uploads" if upload else "request bodies"
+    return error_response(413, "too_large", f"{what} are limited to {limit:,} bytes", headers={"Connection": "close"})

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from graph.text import UNSAFE_TEXT
 from ontology import EDGE_KINDS, NODE_KINDS
 
 # the node kinds of the ontology, as an enumeration of the schema (a query naming another kind is a 400)
@@ -47,22 +47,12 @@ class NeighbourOut(BaseModel):
     provenance: ProvenanceOut | None
 
 
-class NodeDetail(NodeOut):
-    edges_total: int
-    edges: list[NeighbourOut]  # the first ``limit`` of them, in the store's neighbour order
-
-
 class SearchHitOut(BaseModel):
     id: str
     kind: str
     name: str
     rank: int
     matched: str
-
-
-class SearchOut(BaseModel):
-    query: str
-    hits: list[SearchHitOut]
 
 
 class StatsOut(BaseModel):
@@ -196,7 +186,6 @@ class XrefOut(BaseModel):
 
 class EntityOut(NodeOut):
     merges: list[XrefOut]  # the source records resolved to this node, with the rule that merged them
-    edges_total: int
 
 
 class EdgeOut(BaseModel):
@@ -272,13 +261,10 @@ class UnloadOut(BaseModel):
     edges_deleted: int
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _no_controls(text: str | None) -> str | None:
     """Text from a form or a client: tabs and line breaks are text, other control characters are not."""
-    if text is not None and (found := _CONTROL.search(text)):
-        raise ValueError(f"control character U+{ord(found.group()):04X} at position {found.start()}")
+    if text is not None and (found := UNSAFE_TEXT.search(text)):
+        raise ValueError(f"character U+{ord(found.group()):04X} at position {found.start()} is not text")
     return text
 
 
@@ -318,7 +304,10 @@ class HealthOut(BaseModel):
 
 class ReadyOut(BaseModel):
     status: str
-    store: str  # the store's path or URI
+    # for an admin's key only: the store, this server process, and how it kept up with the others
+    store: str | None = None
+    process: int | None = None
+    sync: dict[str, int] | None = None
 
 
 class KeyIn(BaseModel):

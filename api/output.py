@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from graph.model import Counts, Neighbour, Node, Provenance, SearchHit, WriteResult, Xref
+from api.auth import ApiKey
+from graph.model import Counts, Edge, Neighbour, Node, Provenance, SearchHit, WriteResult, Xref
 from loaders.load import LoadReport
 from loaders.mapping.apply import MappingReport
 from ontology import EDGE_KINDS, NODE_KINDS, Problem
@@ -39,6 +40,23 @@ def neighbour_json(n: Neighbour) -> dict[str, Any]:
         "other": {"id": n.node.id, "kind": n.node.kind, "name": n.node.name},
         "props": dict(n.edge.props), "provenance": provenance_json(n.edge.provenance),
     }
+
+
+def edge_json(e: Edge) -> dict[str, Any]:
+    return {"kind": e.kind, "src": e.src, "dst": e.dst, "props": dict(e.props),
+            "provenance": provenance_json(e.provenance)}
+
+
+def key_json(k: ApiKey) -> dict[str, Any]:
+    """An API key as listed: never its secret."""
+    return {"id": k.id, "prefix": k.prefix, "role": k.role, "station": k.station,
+            "expires": k.expires.isoformat() if k.expires else None, "revoked": k.revoked, "created_at": k.created_at}
+
+
+def created_key_json(k: ApiKey, secret: str) -> dict[str, Any]:
+    """A key just created: the key itself, this once."""
+    return {"id": k.id, "key": secret, "role": k.role, "station": k.station,
+            "expires": k.expires.isoformat() if k.expires else None}
 
 
 def counts_json(c: Counts) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
 from api import output
-from api.deps import MAX_LIMIT, Context, allowed, context, decode_cursor, needs, page
+from api.auth import Principal
+from api.deps import MAX_LIMIT, Context, allowed, context, decode_cursor, needs, page, records_visible
 from api.models import EdgeKindName, EntityOut, NeighbourPage, NodeKindName, SearchPage, StatsOut, SubgraphOut
 from graph.interface import DIRECTIONS
 from ontology import InvalidInput, NotFound
@@ -16,15 +17,11 @@ ID = Path(..., min_length=1, max_length=300, description="a node id, e.g. ent:a 
 LIMIT = Query(20, ge=1, le=MAX_LIMIT, description=f"items per page (at most {MAX_LIMIT})")
 CURSOR = Query(None, max_length=2000, description="the `next` of the previous page")
 reads = allowed("read")
+MAX_STARTS = 50
 
 
 def _kinds(kinds: list | None) -> list[str] | None:
     return [k.value for k in kinds] if kinds else None
-
-
-def _edge_json(e) -> dict:
-    return {"kind": e.kind, "src": e.src, "dst": e.dst, "props": dict(e.props),
-            "provenance": output.provenance_json(e.provenance)}
 
 
 router = APIRouter(prefix="/api/v1", tags=["graph"])
@@ -67,40 +64,45 @@ def _node_or_404(ctx: Context, node_id: str):
 def neighbours(node_id: str = ID, edge_kind: list[EdgeKindName] | None = Query(None, description="edge kinds"),
                node_kind: list[NodeKindName] | None = Query(None, description="kinds of the node at the other end"),
                direction: str = Query("both", pattern="^(out|in|both)$", description=" | ".join(DIRECTIONS)),
-               limit: int = LIMIT, cursor: str | None = CURSOR, _=Depends(reads),
+               limit: int = LIMIT, cursor: str | None = CURSOR, who: Principal = Depends(reads),
                ctx: Context = Depends(context)) -> dict:
-    """The edges at a node, with the node at their other end and their provenance, page by page."""
+    """The edges at a node, with the node at their other end and their provenance, page by page
+    (service records only where the caller may see them)."""
     _node_or_404(ctx, node_id)
     edge_kinds, node_kinds = _kinds(edge_kind), _kinds(node_kind)
     query = ["neighbours", node_id, edge_kinds, node_kinds, direction]
     offset = decode_cursor(cursor, query)
-    around = ctx.store.neighbours(node_id, edge_kinds, node_kinds, direction)
+    visible = records_visible(ctx.store, who)
+    around = [n for n in ctx.store.neighbours(node_id, edge_kinds, node_kinds, direction)
+              if n.edge.kind != "TRACKS" or visible(n.edge.src)]
     return {**page(around, offset, limit, query, output.neighbour_json), "total": len(around)}
 
 
 @router.get("/entities/{node_id:path}", response_model=EntityOut, openapi_extra=needs("read"))
 def entity(node_id: str = ID, _=Depends(reads), ctx: Context = Depends(context)) -> dict:
-    """One node: its properties, provenance, the source records merged into it, and its edge count."""
+    """One node: its properties, provenance and the source records merged into it (its edges: `neighbours`)."""
     found = _node_or_404(ctx, node_id)
-    return {**output.node_json(found), "merges": [output.xref_json(x) for x in ctx.store.xrefs(node=node_id)],
-            "edges_total": len(ctx.store.neighbours(node_id))}
+    return {**output.node_json(found), "merges": [output.xref_json(x) for x in ctx.store.xrefs(node=node_id)]}
 
 
 @router.get("/subgraph", response_model=SubgraphOut, openapi_extra=needs("read"))
-def subgraph(ids: list[str] = Query(..., min_length=1, max_length=50, description="start nodes (repeatable, or "
-                                                                                   "comma-separated)"),
+def subgraph(ids: list[str] = Query(..., min_length=1, max_length=MAX_STARTS,
+                                    description=f"start nodes (repeatable, or comma-separated; at most {MAX_STARTS})"),
              depth: int = Query(1, ge=0, le=3), max_nodes: int = Query(200, ge=1, le=2000),
              edge_kind: list[EdgeKindName] | None = Query(None), node_kind: list[NodeKindName] | None = Query(None),
-             _=Depends(reads), ctx: Context = Depends(context)) -> dict:
-    """The nodes within ``depth`` hops of ``ids`` (breadth first, at most ``max_nodes``) and the edges among them."""
-    starts = [i.strip() for part in ids for i in part.split(",") if i.strip()]
-    if not starts or any(len(i) > 300 for i in starts):
-        raise InvalidInput("ids: give one or more node ids of at most 300 characters")
+             who: Principal = Depends(reads), ctx: Context = Depends(context)) -> dict:
+    """The nodes within ``depth`` hops of ``ids`` (breadth first, at most ``max_nodes``) and the edges among
+    them (service records only where the caller may see them)."""
+    starts = list(dict.fromkeys(i.strip() for part in ids for i in part.split(",") if i.strip()))
+    if not 0 < len(starts) <= MAX_STARTS or any(len(i) > 300 for i in starts):
+        raise InvalidInput(f"ids: give 1 to {MAX_STARTS} node ids of at most 300 characters each")
     missing = sorted(set(starts) - set(ctx.store.kinds(starts)))
     if missing:
         raise NotFound(f"no node {missing[0]!r}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
     sub = ctx.store.subgraph(starts, depth, _kinds(edge_kind), _kinds(node_kind), max_nodes)
-    return {"nodes": [output.node_json(n) for n in sub.nodes], "edges": [_edge_json(e) for e in sub.edges],
+    visible = records_visible(ctx.store, who)
+    return {"nodes": [output.node_json(n) for n in sub.nodes],
+            "edges": [output.edge_json(e) for e in sub.edges if e.kind != "TRACKS" or visible(e.src)],
             "truncated": sub.truncated}
 
 

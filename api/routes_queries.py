@@ -13,11 +13,10 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from api import output_matching as show
 from api.auth import Principal
-from api.deps import Context, allowed, context, needs, served_districts, who_is
+from api.deps import Context, allowed, context, needs, refuse, served_districts
 from api.models import CoverageOut
 from api.models_matching import BrokerOut, ChainOut, MatchOut, PartnersOut, PatentsOut
 from api.output_coverage import coverage_json
-from ontology import Forbidden
 from ontology.dates import SPELLINGS, parse_day
 
 router = APIRouter(prefix="/api/v1", tags=["queries"])
@@ -29,7 +28,7 @@ TOP = Query(10, ge=1, le=100)
 
 
 def _weights(pairs: list[str] | None) -> dict[str, float]:
-    from api.cli_matching import weights_of
+    from queries.terms import weights_of
 
     return weights_of(pairs, "weight")
 
@@ -46,8 +45,8 @@ def coverage(district: str | None = Query(None, max_length=100, description="id,
     from queries.coverage import coverage as coverage_of
     from queries.coverage import suggest_sites
 
-    if district is None and not who.may("citywide"):
-        raise Forbidden(f"{who_is(who)} reads coverage one district at a time (district=…)")
+    if district is None:
+        refuse(who, "citywide", "read city-wide coverage (or name a district)")
     day = parse_day("as_of", as_of)
     report = coverage_of(ctx.store, district, day, window_days, radius_km)
     picks = None if suggest is None else suggest_sites(ctx.store, suggest, district, report.as_of, window_days,

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 
 from api import output
 from api.auth import Principal
-from api.deps import MAX_LIMIT, Context, allowed, caller, context, decode_cursor, encode_cursor, needs, who_is
+from api.deps import MAX_LIMIT, Context, allowed, caller, context, decode_cursor, encode_cursor, needs, refuse
 from api.models import (
     AuditPage,
     ErrorOut,
@@ -68,7 +68,8 @@ def audited(ctx: Context, who: Principal, action: str, target: str, detail: dict
     try:
         yield extra
     except BiokgError as exc:
-        ctx.keys.audit(who, action, target, exc.http_status, {**(detail or {}), "error": str(exc)[:500]})
+        if who.key_id is not None:  # refusals without a key are the access log's (no flooding the trail)
+            ctx.keys.audit(who, action, target, exc.http_status, {**(detail or {}), "error": str(exc)[:500]})
         raise
     ctx.keys.audit(who, action, target, extra.pop("status", 200), {**(detail or {}), **extra})
 
@@ -88,7 +89,8 @@ def _by_field(exc: LoadError) -> FieldErrors:
         if p.severity != "error":
             continue
         column = p.location.column
-        field = RECORD_COLUMNS[column - 1] if 0 < column <= len(RECORD_COLUMNS) else "body"
+        field = RECORD_COLUMNS[column - 1] if 0 < column <= len(RECORD_COLUMNS) else \
+            "id" if "record id" in p.message else "record"
         named.append({"field": f"body.{field}", "message": p.message})
     return FieldErrors(named, "the record does not validate; nothing was written")
 
@@ -109,11 +111,13 @@ def create_record(body: RecordIn, who: Principal = Depends(caller), ctx: Context
     """A station's service record (工作记录): written at once and counted by coverage on the next read.
     A station key writes only for its own station."""
     with audited(ctx, who, "records.create", body.station, {"target": body.target}) as result:
-        if not who.may("records"):
-            raise Forbidden(f"{who_is(who)} may not write service records")
+        refuse(who, "records")
         station = _resolved("station", lambda: node_id(ctx.store, body.station, ("Station",), "station"))
         if who.station is not None and station != who.station:
             raise Forbidden(f"this key writes records for {who.station} only, not {station}")
+        if who.station is not None and body.id is not None:
+            # a station's record ids are derived from its own records: no id of another station's can be named
+            raise Forbidden("a station key does not choose record ids; leave out id")
         target = _resolved("target", lambda: node_id(ctx.store, body.target, EDGE_KINDS["TRACKS"].targets, "target"))
         day = _resolved("date", lambda: parse_day("date", body.date))
         kind = ENUMS["record_type"].parse(body.type) or body.type.strip()  # a label becomes its code
@@ -152,12 +156,15 @@ def _save_uploads(files: list[UploadFile], folder: FilePath, limit: int) -> tupl
         if not name or name.startswith("."):
             raise InvalidInput(f"upload {upload.filename!r}: give each file a name")
         target = loose / name
-        with target.open("wb") as out:
-            while chunk := upload.file.read(1 << 20):
-                total += len(chunk)
-                if total > limit:
-                    raise TooLarge(f"uploads beyond {limit // (1 << 20)} MiB are refused")
-                out.write(chunk)
+        try:
+            with target.open("wb") as out:
+                while chunk := upload.file.read(1 << 20):
+                    total += len(chunk)
+                    if total > limit:
+                        raise TooLarge(f"uploads beyond {limit // (1 << 20)} MiB are refused")
+                    out.write(chunk)
+        except OSError as exc:
+            raise InvalidInput(f"upload {name[:80]!r}: cannot be stored ({exc.strerror})") from None
         if name.lower().endswith(".zip"):
             into = unpacked / str(n)
             _unzip(target, into)
@@ -188,6 +195,9 @@ def _unzip(archive: FilePath, into: FilePath) -> None:
                     shutil.copyfileobj(src, out)
     except zipfile.BadZipFile as exc:
         raise InvalidInput(f"{archive.name}: not a zip file ({exc})") from None
+    except OSError as exc:  # an entry both a file and a folder, a name too long for the file system
+        raise InvalidInput(f"{archive.name}: an entry cannot be unpacked ({exc.strerror}: "
+                           f"{str(exc.filename)[-80:]!r})") from None
 
 
 def _shown(path: str, prefixes: list[str]) -> str:
@@ -265,16 +275,11 @@ def delete_load(load_id: str = Path(..., min_length=1, max_length=200),
 
 # ---------------------------------------------------------------------------------- keys, audit
 
-def key_json(k) -> dict:
-    return {"id": k.id, "prefix": k.prefix, "role": k.role, "station": k.station,
-            "expires": k.expires.isoformat() if k.expires else None, "revoked": k.revoked, "created_at": k.created_at}
-
-
 @router.get("/keys", response_model=KeyList, openapi_extra=needs("keys"))
 def list_keys(_=Depends(allowed("keys")), ctx: Context = Depends(context)) -> dict:
     """Every key: id, display prefix, role, station, expiry, revoked (never a secret)."""
     keys = ctx.keys.keys()
-    return {"data": [key_json(k) for k in keys], "count": len(keys), "next": None}
+    return {"data": [output.key_json(k) for k in keys], "count": len(keys), "next": None}
 
 
 @router.post("/keys", status_code=201, response_model=KeyCreatedOut,
@@ -287,8 +292,7 @@ def create_key(body: KeyIn, who: Principal = Depends(allowed("keys")), ctx: Cont
             if body.station else None
         key, secret = ctx.keys.create(body.role, station, parse_day("expires", body.expires))
         result.update(status=201, id=key.id)
-    return {"id": key.id, "key": secret, "role": key.role, "station": key.station,
-            "expires": key.expires.isoformat() if key.expires else None}
+    return output.created_key_json(key, secret)
 
 
 @router.delete("/keys/{key_id}", response_model=KeyOut, openapi_extra=needs("keys"))
@@ -296,7 +300,7 @@ def revoke_key(key_id: str = Path(..., min_length=1, max_length=40), who: Princi
                ctx: Context = Depends(context)) -> dict:
     """Revoke a key: it is refused (401) from the next request on."""
     with audited(ctx, who, "keys.revoke", key_id):
-        return key_json(ctx.keys.revoke(key_id))
+        return output.key_json(ctx.keys.revoke(key_id))
 
 
 @router.get("/audit", response_model=AuditPage, openapi_extra=needs("audit"))

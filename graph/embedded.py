@@ -6,31 +6,25 @@ mirrors it for queries and algorithms.  The mirror is built from the file on ope
 after a rolled-back batch and — lazily, on the next read — after a bulk batch, which writes only
 the file so that a big load never holds its parsed rows and the grown graph at the same time.
 
-Other connections' commits to the same file (another ``biokg serve`` worker, ``biokg load``
-beside it) are seen by ``PRAGMA data_version`` before every read and when a write takes the
-lock.  Every transaction appends to the file's change journal (``journal``, see
-graph/sqlite_format.py) what it changed, so the store then re-reads only those rows and applies
-them to its mirror (``_catch_up``), in time proportional to the change; it rebuilds the mirror
-only when the journal cannot bring it up to date (a change too big to journal: a bulk batch, more
-than ``JOURNAL_LIMIT`` rows; a reader further behind than the journal keeps; another file) or
-when a rebuild is faster (a change of more than half the store's rows).
+Other connections' commits to the same file are caught up from the file's change journal
+(graph/embedded_journal.py): the store re-reads only the rows they changed and applies them to its
+mirror (``_catch_up``), and rebuilds it only when the journal cannot bring it up to date.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import networkx as nx
 
 from graph import sqlite_format as fmt
+from graph.embedded_journal import ChangeJournal, Changes, SyncStats
 from graph.interface import DIRECTIONS
 from graph.memory import long_lived
 from graph.model import (
@@ -60,15 +54,6 @@ KINDS = fmt.KINDS
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class SyncStats:
-    """How an open store kept up with what other connections committed to its file."""
-
-    rebuilds: int = 0  # full rebuilds of the mirror since open (the build on open not counted)
-    catch_ups: int = 0  # times the journal brought the mirror up to date
-    journal_entries_applied: int = 0  # journal rows those catch-ups applied
-
-
 class EmbeddedStore:
     """A store in one local file; ``EmbeddedStore(path)`` creates it when missing."""
 
@@ -83,13 +68,7 @@ class EmbeddedStore:
         self._memo_of: object = None
         self._in_batch = False
         self._bulk = False
-        # this transaction's journal rows (None: too many, or a bulk batch: one REBUILD row), and
-        # whether it changed anything
-        self._journal: list[tuple[str, int, str | None]] | None = []
-        self._changed = False
-        self._journal_seq = 0  # the last journal row the mirror reflects
-        self._instance: str | None = None  # the file's identity (meta 'instance')
-        self._stats = SyncStats()
+        self._journal = ChangeJournal()  # this transaction's changes, and the mirror's journal position
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -131,7 +110,7 @@ class EmbeddedStore:
     @property
     def sync_stats(self) -> SyncStats:
         """Rebuilds and journal catch-ups since open (for tests and benchmarks)."""
-        return self._stats
+        return self._journal.stats
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -154,13 +133,11 @@ class EmbeddedStore:
             self._build()
         self._seen_version = version
         if count:
-            self._stats = dataclasses.replace(self._stats, rebuilds=self._stats.rebuilds + 1)
+            self._journal.count_rebuild()
 
     def _build(self) -> None:
         conn = self._conn
-        self._instance, self._journal_seq = conn.execute(
-            "SELECT (SELECT value FROM meta WHERE key='instance'), (SELECT coalesce(max(seq), 0) FROM journal)"
-        ).fetchone()
+        self._journal.read_position(conn)
         self._loads = {idx: (lid, at, LoadMeta.from_json(meta))
                        for idx, lid, at, meta in conn.execute("SELECT idx, load_id, loaded_at, meta FROM loads")}
         self._load_idx = {lid: idx for idx, (lid, _, _) in self._loads.items()}
@@ -195,60 +172,37 @@ class EmbeddedStore:
                 self._build()
         self._seen_version = version
         if not caught_up:
-            self._stats = dataclasses.replace(self._stats, rebuilds=self._stats.rebuilds + 1)
+            self._journal.count_rebuild()
 
     def _catch_up(self) -> bool:
-        """Apply the journal rows after the mirror's position (inside one read of the file); False
-        when the journal cannot bring the mirror up to date and it must be rebuilt."""
-        conn, last = self._conn, self._journal_seq
-        instance, form, low, high = conn.execute(
-            "SELECT (SELECT value FROM meta WHERE key='instance'), (SELECT value FROM meta WHERE key='format'), "
-            "(SELECT min(seq) FROM journal), (SELECT max(seq) FROM journal)"  # apart: each is one b-tree seek
-        ).fetchone()
-        if instance != self._instance or form != fmt.FORMAT:  # another file, or another format
+        """Apply what the journal says changed since the mirror's position (inside one read of the
+        file); False when the journal cannot bring the mirror up to date and it must be rebuilt."""
+        behind = self._journal.behind(self._conn, sum(self._node_counts.values()) + sum(self._edge_counts.values()))
+        if behind is None:
             return False
-        if high is None or high == last:
-            if last and high is None:  # the journal was emptied
-                return False
-            self._stats = dataclasses.replace(self._stats, catch_ups=self._stats.catch_ups + 1)
-            return True  # a commit that changed nothing the mirror holds (the crosswalk)
-        if high < last or low > last + 1:  # the journal was reset, or pruned past our position
-            return False
-        rows = sum(self._node_counts.values()) + sum(self._edge_counts.values())
-        if high - last > min(fmt.JOURNAL_LIMIT, max(fmt.CATCH_UP_MIN, rows // 2)):  # a rebuild is faster
-            return False
-        if conn.execute("SELECT 1 FROM journal WHERE seq > ? AND tab = ? LIMIT 1", (last, fmt.REBUILD)).fetchone():
-            return False
+        since, end = behind
         try:
-            self._apply_journal(last)
+            if end > since:
+                self._apply(self._journal.changes(self._conn, since))
         except (KeyError, ValueError, TypeError):  # the mirror and the file disagree: rebuild
             return False
         except BaseException:  # the file could not be read: the next read rebuilds the part-changed graph
             self._stale = True
             raise
-        self._journal_seq = high
-        self._stats = dataclasses.replace(self._stats, catch_ups=self._stats.catch_ups + 1,
-                                          journal_entries_applied=self._stats.journal_entries_applied + high - last)
+        self._journal.caught_up(since, end)
         return True
 
-    def _apply_journal(self, last: int) -> None:
-        """Bring the mirror to the file's state for every row the journal names after ``last``: a
-        row still in its table is read back (and put in memory as a fresh build would), a deleted
-        one is dropped from memory unless its rowid now holds it again."""
-        conn, since = self._conn, (last,)
-
-        def changed(tab: str) -> str:
-            return f"IN (SELECT rid FROM journal WHERE seq > ? AND tab = '{tab}')"
-
-        for (idx,) in conn.execute("SELECT DISTINCT rid FROM journal WHERE seq > ? AND tab = 'l'", since):
+    def _apply(self, changes: Changes) -> None:
+        """Bring the mirror to the file's state for what the journal names: a row read back is put
+        in memory as a fresh build would, a deleted record is dropped if memory holds it at its rowid."""
+        for idx in changes.loads_named:
             old = self._loads.pop(idx, None)
             if old is not None and self._load_idx.get(old[0]) == idx:
                 del self._load_idx[old[0]]
-        for idx, lid, at, meta in conn.execute(f"SELECT idx, load_id, loaded_at, meta FROM loads WHERE idx "
-                                               f"{changed('l')}", since):
+        for idx, lid, at, meta in changes.loads:
             self._loads[idx] = (lid, at, LoadMeta.from_json(meta))
             self._load_idx[lid] = idx
-        for idx, path in conn.execute(f"SELECT idx, path FROM sources WHERE idx {changed('s')}", since):
+        for idx, path in changes.sources:
             old = self._sources.get(idx)
             if old is not None and self._source_idx.get(old) == idx:
                 del self._source_idx[old]
@@ -256,33 +210,22 @@ class EmbeddedStore:
             self._source_idx[path] = idx
 
         strings, node_dict, succ = self._strings, self.nx._node, self.nx._succ
-        live_nodes: dict[int, str] = {}
-        for rid, nid, kind, name, props, load, source, row in conn.execute(
-            f"SELECT {fmt.NODE_COLUMNS} FROM nodes WHERE rid {changed('n')}", since
-        ):
-            live_nodes[rid] = nid
+        for rid, nid, kind, name, props, load, source, row in changes.nodes:
             self._put_node(nid, fmt.node_attrs(strings, rid, kind, name, props, load, source, row))
-        edge_rows = conn.execute(f"SELECT {fmt.EDGE_COLUMNS} FROM edges WHERE rid {changed('e')}", since).fetchall()
-        live_edges = {rid: (src, dst, kind, key) for rid, src, kind, dst, key, *_ in edge_rows}
-        deleted = conn.execute("SELECT tab, rid, ident FROM journal WHERE seq > ? AND ident IS NOT NULL "
-                               "AND tab IN ('n', 'e')", since).fetchall()
         doomed = set()
-        for tab, rid, ident in deleted:
-            if tab == "e" and live_edges.get(rid) != (ident := fmt.parse_ident(ident)):
-                src, dst, kind, key = ident
-                key = fmt.nx_key(kind, key)
-                attrs = succ.get(src, {}).get(dst, {}).get(key)
-                if attrs is not None and fmt.rid_of(attrs["_p"]) == rid:
-                    doomed.add((src, dst, key))
+        for rid, src, dst, kind, key in changes.deleted_edges:
+            key = fmt.nx_key(kind, key)
+            attrs = succ.get(src, {}).get(dst, {}).get(key)
+            if attrs is not None and fmt.rid_of(attrs["_p"]) == rid:
+                doomed.add((src, dst, key))
         self._drop_edges(sorted(doomed, key=str))
-        for rid, src, kind, dst, key, props, load, source, row in edge_rows:
+        for rid, src, kind, dst, key, props, load, source, row in changes.edges:
             self._put_edge(src, dst, fmt.nx_key(kind, key), fmt.edge_attrs(strings, rid, kind, props, load, source,
                                                                             row))
-        gone = sorted({nid for tab, rid, nid in deleted
-                       if tab == "n" and live_nodes.get(rid) != nid and nid in node_dict
-                       and fmt.rid_of(node_dict[nid]["_p"]) == rid})
+        gone = sorted({nid for rid, nid in changes.deleted_nodes
+                       if nid in node_dict and fmt.rid_of(node_dict[nid]["_p"]) == rid})
         self._forget_nodes(gone, self._edges_at(gone))
-        self._next_node, self._next_edge = fmt.next_rids(conn)
+        self._next_node, self._next_edge = fmt.next_rids(self._conn)
         self._memo = {}
         nx._clear_cache(self.nx)
 
@@ -344,13 +287,13 @@ class EmbeddedStore:
             ).lastrowid
             self._load_idx[prov.load_id] = load
             self._loads[load] = (prov.load_id, prov.loaded_at, prov.meta)
-            self._log([("l", load, None)])
+            self._journal.log([("l", load, None)])
         source = self._source_idx.get(prov.source)
         if source is None:
             source = self._conn.execute("INSERT INTO sources (path) VALUES (?)", (prov.source,)).lastrowid
             self._source_idx[prov.source] = source
             self._sources[source] = prov.source
-            self._log([("s", source, None)])
+            self._journal.log([("s", source, None)])
         return load, source, prov.row
 
     def _registrar(self) -> Callable[[Provenance | None], tuple[int, int, int | None]]:
@@ -396,50 +339,28 @@ class EmbeddedStore:
                 self._rollback_quietly()
                 raise
             self._in_batch, self._bulk = True, bulk
-            self._journal, self._changed = (None if bulk else []), False
+            self._journal.begin(bulk)
             try:
                 yield
             except BaseException:
                 self._in_batch = self._bulk = False
-                self._journal, self._changed = [], False
+                self._journal.end()
                 self._conn.execute("ROLLBACK")
                 self._reload()
                 raise
             self._in_batch = self._bulk = False
             try:
-                journalled = self._flush_journal()
+                journalled = self._journal.flush(self._conn)
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback_quietly()
                 self._reload()
                 raise StoreUnavailable(f"{self.path}: commit failed ({exc})") from exc
             finally:
-                self._journal, self._changed = [], False
+                self._journal.end()
             self._seen_version = self._data_version()
             if journalled is not None and not self._stale:  # the mirror holds this commit's changes too
-                self._journal_seq = journalled
-
-    def _log(self, entries: list[tuple[str, int, str | None]]) -> None:
-        """Note changed rows for this transaction's journal: (table, rowid, what was deleted or None)."""
-        if not entries:
-            return
-        self._changed = True
-        journal = self._journal
-        if journal is not None:
-            journal += entries
-            if len(journal) > fmt.JOURNAL_LIMIT:  # readers rebuild instead
-                self._journal = None
-
-    def _flush_journal(self) -> int | None:
-        """Inside the transaction, before its commit: write its journal rows (or one REBUILD row) and
-        prune the oldest beyond JOURNAL_LIMIT; the last seq written."""
-        if not self._changed:
-            return None
-        rows = self._journal if self._journal is not None else [(fmt.REBUILD, 0, None)]
-        self._conn.executemany("INSERT INTO journal (tab, rid, ident) VALUES (?, ?, ?)", rows)
-        last = self._conn.execute("SELECT max(seq) FROM journal").fetchone()[0]
-        self._conn.execute("DELETE FROM journal WHERE seq <= ?", (last - fmt.JOURNAL_LIMIT,))
-        return last
+                self._journal.seq = journalled
 
     def _rollback_quietly(self) -> None:
         try:
@@ -548,10 +469,10 @@ class EmbeddedStore:
             self._conn.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", node_rows)
             drop_names(self._conn, renamed)
             index_names(self._conn, ((fmt.rid_of(a["_p"]), a) for _, a in node_changes))
-            self._log([("n", r[0], None) for r in node_rows])
+            self._journal.log([("n", r[0], None) for r in node_rows])
         if edge_rows:
             self._conn.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", edge_rows)
-            self._log([("e", r[0], None) for r in edge_rows])
+            self._journal.log([("e", r[0], None) for r in edge_rows])
         self._delete_edge_rows(doomed)
         if self._bulk:
             self._defer(node_changes, edge_changes, doomed)
@@ -642,7 +563,7 @@ class EmbeddedStore:
             succ = self.nx._succ
             rids = [fmt.rid_of(succ[s][d][k]["_p"]) for s, d, k in idents]
             self._conn.executemany("DELETE FROM edges WHERE rid=?", [(r,) for r in rids])
-            self._log([("e", r, fmt.edge_ident(s, d, *fmt.split_key(k))) for r, (s, d, k) in zip(rids, idents,
+            self._journal.log([("e", r, fmt.edge_ident(s, d, *fmt.split_key(k))) for r, (s, d, k) in zip(rids, idents,
                                                                                                  strict=True)])
 
     def _drop_edges(self, idents: list[tuple[str, str, Any]]) -> None:
@@ -665,7 +586,7 @@ class EmbeddedStore:
         rids = [fmt.rid_of(self.nx._node[n]["_p"]) for n in ids]
         self._conn.executemany("DELETE FROM nodes WHERE rid=?", [(r,) for r in rids])
         drop_names(self._conn, rids)
-        self._log([("n", r, n) for r, n in zip(rids, ids, strict=True)])
+        self._journal.log([("n", r, n) for r, n in zip(rids, ids, strict=True)])
         self._forget_nodes(ids, edges)
         return len(ids), len(edges)
 
@@ -699,7 +620,7 @@ class EmbeddedStore:
             n_nodes, n_edges = self._delete_nodes(nodes)
             self._conn.execute("DELETE FROM xrefs WHERE load=?", (idx,))
             self._conn.execute("DELETE FROM loads WHERE idx=?", (idx,))
-            self._log([("l", idx, load_id)])
+            self._journal.log([("l", idx, load_id)])
             del self._loads[idx], self._load_idx[load_id]
             nx._clear_cache(g)
             return WriteResult(nodes_deleted=n_nodes, edges_deleted=n_edges + len(own_edges))
@@ -845,7 +766,7 @@ class EmbeddedStore:
     def records_by_id(self, ids: Iterable[str]) -> dict[str, Edge]:
         wanted = sorted(set(ids))
         found: dict[str, Edge] = {}
-        with self._lock:
+        with self._lock, self._snapshot():  # the rows from the state the graph was brought to
             self._refresh()
             for i in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
                 chunk = wanted[i:i + 500]

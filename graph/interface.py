@@ -23,6 +23,8 @@ DIRECTIONS = ("out", "in", "both")
 class Store(Protocol):
     """A knowledge-graph store. All writes are validated against the ontology."""
 
+    path: str  # the file, or the server's URI: what messages name
+
     def write(
         self, nodes: Iterable[Node] = (), edges: Iterable[Edge] = (), replace: Iterable[Replace] = ()
     ) -> WriteResult:

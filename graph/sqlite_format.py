@@ -26,7 +26,7 @@ FORMAT = "biokg-embedded-5"
 NAMES_PER_NODE = 1024  # the name and up to 1023 aliases are searchable
 
 # The change journal: what each committed write changed, so that another process's store brings
-# its mirror up to date by re-reading only those rows (EmbeddedStore._catch_up).  One row per
+# its mirror up to date by re-reading only those rows (graph/embedded_journal.py).  One row per
 # changed record: ``tab`` is 'n' (a node), 'e' (an edge), 'l' (a load), 's' (a source file) and
 # ``rid`` its rowid in that table; ``ident`` is NULL when the row was written (its current content
 # is read back from its table), and names what was deleted (a node's id, an edge's

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+# what text from a form or a client may not hold: C0 controls other than tab and line breaks, DEL,
+# and lone surrogates (no encoding can store them)
+UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 # NFKC already maps full-width ASCII (（）［］Ａ１) to half-width; these are the CJK brackets it keeps.
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "〖": "(", "〗": ")", "[": "(", "]": ")"})

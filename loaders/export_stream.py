@@ -249,9 +249,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _xml_checked(text: str, where: str) -> str:
-    if _NOT_XML.search(text):
-        raise InvalidInput(f"{where} holds a control character that XML cannot store (the csv export can)")
-    return text
+    """``text`` with what XML cannot hold replaced by U+FFFD: a streamed export cannot stop half way
+    (its status is sent), and the CSV export keeps such characters as they are."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _xml_text(text: str, where: str) -> str:

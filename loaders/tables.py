@@ -76,10 +76,11 @@ def read_csv(data: bytes | BinaryIO, source: str, name: str | None = None, delim
         for cells in reader:
             if header is None:
                 header = [unneutralise(c).strip() for c in cells]
-            elif any(c.strip() for c in cells):
-                if any(c[:1] == "'" for c in cells):
+            else:
+                if any(c[:1] == "'" for c in cells):  # first undo the export's quote, then judge the row
                     cells = [unneutralise(c) for c in cells]
-                rows.append((start, cells))
+                if any(c.strip() for c in cells):
+                    rows.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise LoadError([Problem(Location(source, reader.line_num), f"malformed CSV: {exc}")]) from None

@@ -189,8 +189,11 @@ def window(store: Store, district: str | None, as_of: date | None, window_days: 
         raise InvalidInput(f"radius_km must be a number >= 0, got {radius_km!r}")
     if as_of is not None and not isinstance(as_of, date):
         raise InvalidInput(f"as_of must be a date, got {as_of!r}")
+    day = as_of or date.today()
+    if (day - date.min).days < window_days:
+        raise InvalidInput(f"window_days: {window_days} days before {day} is before the calendar starts")
     resolved = resolve_district(store, district) if district is not None else None
-    return Window(as_of or date.today(), window_days, float(radius_km), resolved)
+    return Window(day, window_days, float(radius_km), resolved)
 
 
 def resolve_district(store: Store, text: str) -> str:

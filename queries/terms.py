@@ -87,3 +87,17 @@ def node_id(store: Store, text: str, kinds: tuple[str, ...], what: str) -> str:
     near = list(dict.fromkeys(h.node.name for h in hits))[:SUGGESTED]
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
     raise NotFound(f"{what}: no {' or '.join(kinds)} named {text!r}{hint}")
+
+
+def weights_of(pairs: list[str] | None, option: str = "--weight") -> dict[str, float]:
+    """``["proximity=0.4"]`` -> ``{"proximity": 0.4}``; the names are checked by the query."""
+    found = {}
+    for pair in pairs or ():
+        name, sep, value = pair.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            found[name.strip()] = float(value)
+        except ValueError:
+            raise InvalidInput(f"{option}: {pair!r} is not NAME=NUMBER") from None
+    return found

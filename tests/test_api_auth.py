@@ -19,6 +19,7 @@ from api.auth import KeyRing
 from api.cli import app as cli
 from api.settings import Settings
 from graph import EmbeddedStore
+from ontology import InvalidInput
 
 CALLERS = ("anon", "viewer", "analyst", "own", "other", "admin")  # own/other: station keys of station:mh / :pd
 CSV = "id,name,district\npark:new,新园区,310112\n"
@@ -38,8 +39,8 @@ MATRIX = [
     ("entity", "GET", "/api/v1/entities/ent:a", {}, (200, 200, 200, 200, 200, 200)),
     ("neighbours", "GET", "/api/v1/entities/ent:a/neighbours", {}, (200, 200, 200, 200, 200, 200)),
     ("subgraph", "GET", "/api/v1/subgraph", {"params": {"ids": "ent:a"}}, (200, 200, 200, 200, 200, 200)),
-    ("export", "GET", "/api/v1/export", {"params": {"format": "nt"}}, (403, 403, 200, 403, 403, 200)),
-    ("coverage city-wide", "GET", "/api/v1/coverage", {}, (403, 403, 200, 403, 403, 200)),
+    ("export", "GET", "/api/v1/export", {"params": {"format": "nt"}}, (401, 403, 200, 403, 403, 200)),
+    ("coverage city-wide", "GET", "/api/v1/coverage", {}, (401, 403, 200, 403, 403, 200)),
     ("coverage district", "GET", "/api/v1/coverage", {"params": {"district": "闵行区"}},
      (200, 200, 200, 200, 200, 200)),
     ("match", "GET", "/api/v1/match/ent:a", {}, (200, 200, 200, 200, 200, 200)),
@@ -48,16 +49,18 @@ MATRIX = [
     ("broker", "GET", "/api/v1/broker", {"params": {"org": "ent:a"}}, (200, 200, 200, 200, 200, 200)),
     ("patents", "GET", "/api/v1/patents", {"params": {"field": "抗体"}}, (200, 200, 200, 200, 200, 200)),
     ("partners", "GET", "/api/v1/partners/station:mh", {}, (200, 200, 200, 200, 200, 200)),
-    ("record for station:mh", "POST", "/api/v1/records", {}, (403, 403, 403, 201, 403, 201)),
-    ("load (check)", "POST", "/api/v1/loads", {"params": {"check": "true"}}, (403, 403, 403, 403, 403, 200)),
-    ("unload", "DELETE", "/api/v1/loads/no-such-load", {}, (403, 403, 403, 403, 403, 404)),
-    ("keys", "GET", "/api/v1/keys", {}, (403, 403, 403, 403, 403, 200)),
-    ("create key", "POST", "/api/v1/keys", {"json": {"role": "viewer"}}, (403, 403, 403, 403, 403, 201)),
-    ("revoke key", "DELETE", "/api/v1/keys/{spare}", {}, (403, 403, 403, 403, 403, 200)),
-    ("audit", "GET", "/api/v1/audit", {}, (403, 403, 403, 403, 403, 200)),
+    ("record for station:mh", "POST", "/api/v1/records", {}, (401, 403, 403, 201, 403, 201)),
+    ("load (check)", "POST", "/api/v1/loads", {"params": {"check": "true"}}, (401, 403, 403, 403, 403, 200)),
+    ("unload", "DELETE", "/api/v1/loads/no-such-load", {}, (401, 403, 403, 403, 403, 404)),
+    ("keys", "GET", "/api/v1/keys", {}, (401, 403, 403, 403, 403, 200)),
+    ("create key", "POST", "/api/v1/keys", {"json": {"role": "viewer"}}, (401, 403, 403, 403, 403, 201)),
+    ("revoke key", "DELETE", "/api/v1/keys/{spare}", {}, (401, 403, 403, 403, 403, 200)),
+    ("audit", "GET", "/api/v1/audit", {}, (401, 403, 403, 403, 403, 200)),
 ]
 # whether a district's coverage answer carries its scorecard, per caller
 SCORECARD = {"anon": False, "viewer": False, "analyst": True, "own": True, "other": False, "admin": True}
+# whether the service records of station:mh (its work log) show in neighbours and subgraphs, per caller
+RECORDS = {"anon": False, "viewer": False, "analyst": True, "own": True, "other": False, "admin": True}
 
 
 @pytest.fixture
@@ -119,6 +122,31 @@ def test_a_district_scorecard_is_for_analysts_and_its_own_stations(region):
         assert body["districts"][0]["id"] == "district:310112"
 
 
+def test_a_stations_records_show_only_to_its_districts_and_analysts(region):
+    _, app, _, keys = region
+    client = TestClient(app)
+    for who, visible in RECORDS.items():
+        around = client.get("/api/v1/entities/station:mh/neighbours", params={"edge_kind": "TRACKS"},
+                            headers=_headers(keys, who)).json()
+        assert ({n["props"]["id"] for n in around["data"]}, around["total"]) == (
+            ({"SR1", "SR2"}, 2) if visible else (set(), 0)), who
+        product = client.get("/api/v1/entities/prod:2/neighbours", headers=_headers(keys, who)).json()
+        assert ("TRACKS" in {n["kind"] for n in product["data"]}) == visible, who
+        sub = client.get("/api/v1/subgraph", params={"ids": "station:mh"}, headers=_headers(keys, who)).json()
+        assert ("TRACKS" in {e["kind"] for e in sub["edges"]}) == visible, who
+
+
+def test_a_station_key_names_no_record_id(region):
+    store, app, _, keys = region
+    client = TestClient(app)
+    chosen = client.post("/api/v1/records", json={**_record("x"), "id": "SR1"}, headers=_headers(keys, "own"))
+    assert chosen.status_code == 403 and not store.records_by_id(["SR1"])["SR1"].props.get("note")
+    mine = client.post("/api/v1/records", json=_record("same"), headers=_headers(keys, "own")).json()["id"]
+    theirs = client.post("/api/v1/records", json={**_record("same"), "station": "station:pd", "target": "ent:b"},
+                         headers=_headers(keys, "other")).json()["id"]
+    assert mine != theirs  # ids derive from the station too: no station can take another's
+
+
 def test_a_station_key_writes_for_its_own_station_only(region):
     store, app, _, keys = region
     client = TestClient(app)
@@ -150,8 +178,13 @@ def test_expired_revoked_and_malformed_keys_get_401(region):
     _, app, ring, keys = region
     client = TestClient(app)
     yesterday, today = date.today() - timedelta(days=1), date.today()
-    expired = ring.create("viewer", expires=yesterday)[1]
+    with pytest.raises(InvalidInput, match="has passed"):
+        ring.create("viewer", expires=yesterday)
+    old, expired = ring.create("viewer", expires=today)
+    ring._conn.execute("UPDATE keys SET expires=? WHERE id=?", (yesterday.isoformat(), old.id))  # time passes
     lasting = ring.create("viewer", expires=today)[1]  # works through its last day
+    with pytest.raises(auth.Unauthorized, match="expired"):
+        ring.authenticate(lasting, today=today + timedelta(days=1))
     revoked_key, revoked = ring.create("admin")
     ring.revoke(revoked_key.id)
     unknown = "bkg_00000000_" + "A" * 43
@@ -214,7 +247,7 @@ def test_the_keys_command_creates_lists_and_revokes(tmp_path):
     assert run(cli, ["keys", "revoke", data["id"]], env=env).exit_code == 0
     assert client.get("/api/v1/stats").status_code == 401  # from the next request on
     bad = run(cli, ["keys", "create", "--role", "station"], env=env)
-    assert bad.exit_code == 2 and "--station" in bad.output
+    assert bad.exit_code == 2 and "needs its station" in bad.output
     bad = run(cli, ["keys", "create", "--role", "root"], env=env)
     assert bad.exit_code == 2 and "root" in bad.output
 

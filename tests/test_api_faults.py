@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -74,14 +75,48 @@ def test_over_long_and_malformed_fields_are_4xx_naming_the_field(client):
     cases = [({**RECORD, "note": "n" * 2001}, 400, "body.note"), ({**RECORD, "station": ""}, 400, "body.station"),
              ({**RECORD, "date": "2026-02-30"}, 422, "body.date"), ({**RECORD, "type": "party"}, 422, "body.type"),
              ({**RECORD, "target": "no such target"}, 422, "body.target"), ({**RECORD, "extra": 1}, 400, "body.extra"),
-             ({**RECORD, "note": "a\x00b"}, 400, "body.note"), ({**RECORD, "target": "ent:a\x1b[2J"}, 400, "body.target")]
-    for body, status, field in cases:
-        answer = client.post("/api/v1/records", json=body)
+             ({**RECORD, "note": "a\x00b"}, 400, "body.note"), ({**RECORD, "target": "ent:a\x1b[2J"}, 400, "body.target"),
+             ({**RECORD, "note": "\ud800"}, 400, "body.note")]
+    for body, status, field in cases:  # as JSON text with escapes: a lone surrogate is one
+        answer = client.post("/api/v1/records", content=json.dumps(body).encode(),
+                             headers={"Content-Type": "application/json"})
         assert answer.status_code == status, (body, answer.text)
         assert field in [d["field"] for d in answer.json()["error"]["details"]], answer.json()
     assert client.post("/api/v1/records", content=b"{not json", headers={"Content-Type": "application/json"}
                        ).status_code == 400
     assert _records(client) == before
+
+
+def test_forged_cursors_and_the_calendar_edge_are_400(client):
+    import base64
+
+    for data in ('{"o":1e400,"q":["search","x",null]}', '{"o":true,"q":["search","x",null]}', '{"o":-1}', "[]"):
+        cursor = base64.urlsafe_b64encode(data.encode()).decode()
+        answer = client.get("/api/v1/search", params={"q": "x", "cursor": cursor})
+        assert answer.status_code == 400 and answer.json()["error"]["message"].startswith("cursor: "), data
+    answer = client.get("/api/v1/coverage", params={"district": "闵行区", "as_of": "0001-01-01"})
+    assert answer.status_code == 400 and "window_days" in answer.json()["error"]["message"]
+
+
+def test_an_upload_needs_an_admins_key_before_its_body_is_read(tmp_path):
+    store = EmbeddedStore(tmp_path / "s.sqlite")
+    app = create_app(store, Settings(data_dir=tmp_path, host="0.0.0.0"))
+    viewer = app.state.biokg.keys.create("viewer")[1]
+    read: list[int] = []
+
+    def body():
+        for _ in range(100):
+            read.append(1)
+            yield b"x" * 65_536
+
+    headers = {"Content-Type": "multipart/form-data; boundary=x"}
+    answer = TestClient(app).post("/api/v1/loads", content=body(), headers=headers)
+    assert answer.status_code == 401 and len(read) <= 2  # refused at the door, not after 6 MiB
+    read.clear()
+    answer = TestClient(app).post("/api/v1/loads", content=body(), headers={**headers,
+                                                                            "Authorization": f"Bearer {viewer}"})
+    assert answer.status_code == 403 and len(read) <= 2
+    store.close()
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -138,6 +173,9 @@ def test_uploads_load_as_the_cli_does_and_bad_ones_are_located(client):
     problems = answer.json()["error"]["details"]
     assert {(p["file"], p["line"]) for p in problems} >= {("parks.csv", 2), ("parks.csv", 3)}
     assert client.get("/api/v1/entities/park:x").status_code == 404
+    for odd in (_zip({"x": "a", "x/parks.csv": "id,name\n"}), _zip({"d/" + "长" * 100 + ".csv": "id,name\n"})):
+        answer = client.post("/api/v1/loads", files=[("files", ("odd.zip", odd, "application/zip"))])
+        assert answer.status_code == 400, answer.text
     evil = _zip({"../../etc/parks.csv": "id,name\n"})
     answer = client.post("/api/v1/loads", files=[("files", ("evil.zip", evil, "application/zip"))])
     assert answer.status_code == 400 and "outside" in answer.json()["error"]["message"]
@@ -225,11 +263,11 @@ def _call(base: str, path: str, key: str, body: dict | None = None) -> tuple[int
         return exc.code, json.loads(exc.read())
 
 
-def _station_key(tmp_path: Path) -> str:
+def _station_key(tmp_path: Path, role: str = "station") -> str:
     from api.auth import KeyRing
 
     ring = KeyRing(Settings(data_dir=tmp_path).keys_path)
-    key = ring.create("station", "station:mh")[1]
+    key = ring.create(role, "station:mh" if role == "station" else None)[1]
     ring.close()
     return key
 
@@ -263,15 +301,25 @@ def test_two_workers_see_each_others_writes_at_once(tmp_path):
     with EmbeddedStore(store) as s:
         nodes, edges = small_region()
         s.write(nodes + [node(f"ent:n{i}", "Enterprise", f"企业{i}") for i in range(30)], edges)
-    key = _station_key(tmp_path)
+    key, admin = _station_key(tmp_path), _station_key(tmp_path, "admin")
     server, base = _serve(tmp_path, store, "--workers", "2")
     try:
-        for i in range(30):
-            status, body = _call(base, "/api/v1/records", key, {**RECORD, "target": f"ent:n{i}", "note": str(i)})
-            assert status == 201, body
-            for _ in range(3):
-                status, around = _call(base, f"/api/v1/entities/ent:n{i}/neighbours?edge_kind=TRACKS", key)
-                assert status == 200 and [n["props"]["id"] for n in around["data"]] == [body["id"]], around
+        with ThreadPoolExecutor(8) as pool:  # reads in parallel, so that both workers answer some
+            for i in range(30):
+                status, body = _call(base, "/api/v1/records", key, {**RECORD, "target": f"ent:n{i}", "note": str(i)})
+                assert status == 201, body
+                url = f"/api/v1/entities/ent:n{i}/neighbours?edge_kind=TRACKS"
+                for status, around in pool.map(lambda _, u=url: _call(base, u, key), range(8)):
+                    assert status == 200 and [n["props"]["id"] for n in around["data"]] == [body["id"]], around
+            workers: dict = {}
+            for _ in range(20):  # each worker says how it kept up with the other's writes
+                for _, ready in pool.map(lambda _: _call(base, "/readyz", admin), range(8)):
+                    workers[ready["process"]] = ready["sync"]
+                if len(workers) == 2:
+                    break
+        assert len(workers) == 2, workers  # both answered
+        assert all(s["rebuilds"] == 0 for s in workers.values()), workers  # neither rebuilt its graph
+        assert all(s["catch_ups"] > 0 for s in workers.values()), workers  # they caught up instead
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(20)

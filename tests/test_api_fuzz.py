@@ -1,5 +1,6 @@
 """Schemathesis against the app's own OpenAPI schema, in process: whatever it sends, no 5xx, and every
-answer (status, content type, body) is one the schema documents — without a key and with an admin's."""
+answer (status, content type, body) is one the schema documents — without a key, with a station's
+and with an admin's."""
 
 from __future__ import annotations
 
@@ -25,13 +26,14 @@ def _app(folder):
     hostile = node("ent:xss", "Enterprise", XSS, aliases=["=cmd|' /C calc'!A0", "'; MATCH (n) DETACH DELETE n //"])
     store.write(nodes + [hostile], edges)
     app = create_app(store, Settings(data_dir=folder, host="127.0.0.1"))
-    _, key = app.state.biokg.keys.create("admin")
-    return app, key
+    keys = {"admin": app.state.biokg.keys.create("admin")[1],
+            "station": app.state.biokg.keys.create("station", "station:mh")[1]}
+    return app, keys
 
 
 # schemathesis reads the schema when the module is collected: the app is built then, over a
 # throwaway folder (a region with names made to break HTML, CSV and Cypher)
-APP, KEY = _app(Path(tempfile.mkdtemp(prefix="biokg-fuzz-")))
+APP, KEYS = _app(Path(tempfile.mkdtemp(prefix="biokg-fuzz-")))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
@@ -43,7 +45,7 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.cont
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@pytest.mark.parametrize("keyed", [False, True], ids=["anonymous", "admin"])
-def test_every_operation_answers_as_documented(case, keyed):
-    headers = {"Authorization": f"Bearer {KEY}"} if keyed else {}
+@pytest.mark.parametrize("who", ["anonymous", "station", "admin"])
+def test_every_operation_answers_as_documented(case, who):
+    headers = {"Authorization": f"Bearer {KEYS[who]}"} if who in KEYS else {}
     case.call_and_validate(headers=headers, checks=CHECKS)

@@ -205,10 +205,10 @@ def test_graphml_escapes_markup_and_keeps_line_ends():
     assert back.nodes['park:"&<x>']["name"] == text and back.nodes['park:"&<x>']["aliases"] == "甲;乙"
 
 
-def test_graphml_refuses_what_xml_cannot_hold():
+def test_graphml_replaces_what_xml_cannot_hold():
     store = ListStore([Node("park:x", "Park", "bell\x07", {}, None)], [])
-    with pytest.raises(InvalidInput, match="node park:x: name holds a control character that XML cannot store"):
-        streamed(store, "graphml")
+    graph = nx.read_graphml(io.BytesIO(streamed(store, "graphml")))
+    assert graph.nodes["park:x"]["name"] == "bell\ufffd"
 
 
 def test_graphml_keys_come_from_the_ontology():

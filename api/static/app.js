@@ -75,6 +75,7 @@ async function showNode(id) {
   const path = "/api/v1/entities/" + encodeURIComponent(id);
   const [node, around] = await Promise.all([getJSON(path), getJSON(path + "/neighbours?limit=200")]);
   node.edges = around.data;
+  node.edges_total = around.total;
   const props = el("dl");
   for (const [key, value] of Object.entries(node.props)) {
     const prop = propOf(node.kind, key);
