@@ -260,7 +260,7 @@ def serve(ctx: typer.Context, host: str | None = typer.Option(None), port: int |
     """Serve the pages and the JSON API (default http://127.0.0.1:8000; the API's docs at /docs)."""
     import os
 
-    import uvicorn
+    from api.server import run
 
     settings = settings_of(ctx)
     host, port = host or settings.host, port or settings.port
@@ -272,13 +272,12 @@ def serve(ctx: typer.Context, host: str | None = typer.Option(None), port: int |
         from api.app import create_app
 
         settings = settings.model_copy(update={"host": host})
-        uvicorn.run(create_app(db, settings), host=host, port=port, log_level="info", access_log=access_log)
+        run(create_app(db, settings), host, port, access_log=access_log)
         return
     db.close()
     # every worker builds its app from the environment: the same settings, the same store
     os.environ.update({"BIOKG_STORE": spec, "BIOKG_HOST": host, "BIOKG_DATA_DIR": str(settings.data_dir)})
-    uvicorn.run("api.app:from_environment", factory=True, host=host, port=port, workers=workers, log_level="info",
-                access_log=access_log)
+    run("api.app:from_environment", host, port, workers, access_log)
 
 
 app.command()(resolve)

@@ -335,6 +335,10 @@ class EmbeddedStore:
             try:
                 if self._stale or self._data_version() != self._seen_version:
                     self._sync()
+                node_next, edge_next = fmt.next_rids(self._conn)
+                if node_next > self._next_node or edge_next > self._next_edge:
+                    # rows the mirror does not know of: never give their rowids to new records
+                    self._reload()
             except BaseException:
                 self._rollback_quietly()
                 raise
@@ -351,6 +355,10 @@ class EmbeddedStore:
             self._in_batch = self._bulk = False
             try:
                 journalled = self._journal.flush(self._conn)
+                # read before COMMIT, while this connection holds the write lock: once it lets go,
+                # another process may commit at once, and a version read after that would count
+                # its commit as seen (the mirror would miss it, and reuse its rowids)
+                version = self._data_version()
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback_quietly()
@@ -358,7 +366,7 @@ class EmbeddedStore:
                 raise StoreUnavailable(f"{self.path}: commit failed ({exc})") from exc
             finally:
                 self._journal.end()
-            self._seen_version = self._data_version()
+            self._seen_version = version
             if journalled is not None and not self._stale:  # the mirror holds this commit's changes too
                 self._journal.seq = journalled
 

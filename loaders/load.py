@@ -196,7 +196,9 @@ def load_tables(
         if check:
             result = WriteResult()
         else:
-            added = {k: v for k, v in contributions(store).items() if k in existed} if existed else {}
+            # what mappings added to existing nodes is kept when a node file rewrites them
+            rewrites = existed if any(d.spec.is_node_file for d in valid) else set()
+            added = contributions(store, rewrites) if rewrites else {}
             result = _write(store, valid, existed, load_id, loaded_at, progress, added)
     warnings = tuple(p for p in problems if p.severity == "warning")
     return LoadReport(load_id, tuple(seen), result, warnings, tuple(sorted(skipped_rows)))
@@ -208,11 +210,10 @@ def _write(store: Store, drafts: list[Draft], existed: set[str], load_id: str, l
     of nodes that mapping loads were merged into keep what those added (``added``)."""
     total, done = len(drafts), 0
     result = WriteResult()
-    counts = store.counts()
-    in_store = sum(counts.nodes.values()) + sum(counts.edges.values())
     # A load as big as what is stored goes in bulk: the embedded store then rebuilds its
     # in-memory graph once afterwards instead of growing it while these rows are still held.
-    bulk = total >= BULK_ROWS and 2 * total >= in_store
+    # (Counting the store costs a query on Neo4j: only a big load asks.)
+    bulk = total >= BULK_ROWS and 2 * total >= _size(store)
     with store.batch(bulk=bulk):
         while drafts:
             spec = drafts[0].spec
@@ -241,6 +242,11 @@ def _write(store: Store, drafts: list[Draft], existed: set[str], load_id: str, l
                 if progress:
                     progress(done, total)
     return result
+
+
+def _size(store: Store) -> int:
+    counts = store.counts()
+    return sum(counts.nodes.values()) + sum(counts.edges.values())
 
 
 def _keep_added(store: Store, nodes: list[Node], added: dict[str, Contribution]) -> list[Node]:

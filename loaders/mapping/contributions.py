@@ -9,7 +9,7 @@ drop what, say, the Fudan ranking and the trial registry added to 复旦大学�
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from graph.interface import Store
@@ -22,12 +22,18 @@ class Contribution:
     aliases: set[str] = field(default_factory=set)
 
 
-def contributions(store: Store) -> dict[str, Contribution]:
+FEW = 50  # nodes whose crosswalk records are read one by one rather than all at once
+
+
+def contributions(store: Store, nodes: Collection[str] | None = None) -> dict[str, Contribution]:
     """node id -> what merged mapping records added to it: every node a mapping record was merged into
-    (it may have added only edges)."""
+    (it may have added only edges); with ``nodes``, only for those (read one by one when they are few,
+    as when a station writes one record)."""
     out: dict[str, Contribution] = defaultdict(Contribution)
-    for x in store.xrefs():
-        if x.status == "merged":
+    few = nodes is not None and len(nodes) <= FEW
+    records = [x for n in sorted(nodes) for x in store.xrefs(node=n)] if few else store.xrefs()
+    for x in records:
+        if x.status == "merged" and (nodes is None or x.node in nodes):
             out[x.node].filled.update(x.filled)
             out[x.node].aliases.update(x.aliases)
     return dict(out)
