@@ -106,7 +106,7 @@ def _resolved(field: str, resolve: Callable[[], T]) -> T:
 @router.post("/records", status_code=201, response_model=RecordOut,
              responses={200: {"model": RecordOut, "description": "the same record was already there"},
                         422: {"model": ErrorOut, "description": "a field does not validate (details name each)"}},
-                                                                                                                            openapi_extra=needs("records"))
+             openapi_extra=needs("records"))
 def create_record(body: RecordIn, who: Principal = Depends(caller), ctx: Context = Depends(context)):
     """A station's service record (工作记录): written at once and counted by coverage on the next read.
     A station key writes only for its own station."""
@@ -228,7 +228,7 @@ def _relative(exc: LoadError, prefixes: list[str]) -> LoadError:
              responses={200: {"model": LoadReportOut | MappingReportOut,
                               "description": "check=true: what a load would do; nothing was written"},
                         422: {"model": ErrorOut, "description": "the files have problems (details locate each)"}},
-                                                                                                                            openapi_extra=needs("loads"))
+             openapi_extra=needs("loads"))
 def create_load(files: list[UploadFile] = File(..., description="CSV/TSV/XLSX files, or a zip of a folder"),
                 mapping: str | None = Form(None, max_length=200, description="a shipped mapping's name, for "
                                                                              "foreign files"),

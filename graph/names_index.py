@@ -35,7 +35,7 @@ def drop_names(conn: sqlite3.Connection, rids: Iterable[int]) -> None:
 
 def search_names(conn: sqlite3.Connection, query: str, kinds: list[str] | None, limit: int) -> list[tuple]:
     """(node id, rank, matched text) for a normalised ``query``, best first."""
-    if len(query) >= 3:
+    if len(query) >= 3 and "\x00" not in query:  # FTS5 reads a query as a C string: a NUL would end it
         where, arg = "names MATCH ?", '"' + query.replace('"', '""') + '"'
     else:
         where, arg = "instr(norm, ?) > 0", query

@@ -10,11 +10,13 @@ import unicodedata
 UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 # NFKC already maps full-width ASCII (（）［］Ａ１) to half-width; these are the CJK brackets it keeps.
-_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "〖": "(", "〗": ")", "[": "(", "]": ")"})
+_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "〖": "(", "〗": ")", "[": "(", "]": ")",
+                           # control characters are no part of a search form (whitespace ones split it)
+                           **{chr(c): None for c in (*range(0x00, 0x09), *range(0x0e, 0x1c), 0x7f)}})
 
 
 def normalise(text: str) -> str:
-    """Search form of a name: NFKC, case-folded, brackets unified, whitespace removed.
+    """Search form of a name: NFKC, case-folded, brackets unified, whitespace and controls removed.
 
     >>> normalise("迈威（上海）生物科技 股份有限公司")
     '迈威(上海)生物科技股份有限公司'

@@ -4,6 +4,7 @@ and with an admin's."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -44,7 +45,7 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.cont
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=int(os.environ.get("BIOKG_FUZZ_EXAMPLES", "25")), deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.parametrize("who", ["anonymous", "station", "admin"])
 def test_every_operation_answers_as_documented(case, who):
     headers = {"Authorization": f"Bearer {KEYS[who]}"} if who in KEYS else {}

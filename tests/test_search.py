@@ -77,3 +77,11 @@ def test_updates_and_deletes_reach_the_index(tmp_path):
     store.delete_load("L-b")
     assert store.search("蓝湾") == []
     store.close()
+
+
+def test_control_characters_are_no_part_of_a_search(store):
+    """A NUL (a fuzzer sends one) neither fails the search (FTS5 reads its query as a C string) nor
+    counts: control characters are dropped from names and queries alike, on both backends."""
+    store.write([node("ent:nul", "Enterprise", "前段\x00后段\x07公司")])
+    assert [h.node.id for h in store.search("段\x00后")] == ["ent:nul"] == [h.node.id for h in store.search("段后段公")]
+    assert store.search("00\x00") == [] and normalise("a\x00b\x1bc\x7f") == "abc"
