@@ -104,9 +104,8 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
             ctx.store.ping()
         except StoreUnavailable as exc:
             raise StoreUnavailable(f"not ready: {exc}") from exc
-        header = request.headers.get("authorization", "")
         try:
-            admin = header.startswith("Bearer ") and ctx.keys.authenticate(header[7:].strip()).may("audit")
+            admin = ctx.keys.principal(request.headers.get("authorization"), True).may("audit")
         except Unauthorized:
             admin = False
         if not admin:

@@ -181,6 +181,18 @@ class KeyRing:
             raise Unauthorized(f"the API key {stored.prefix} expired on {stored.expires}")
         return Principal(stored.id, stored.role, stored.station)
 
+    def principal(self, authorization: str | None, anonymous: bool) -> Principal:
+        """Who an ``Authorization`` header stands for: a ``Bearer`` key's principal, or without a
+        header the anonymous reader where ``anonymous`` allows one; Unauthorized otherwise."""
+        if not authorization:
+            if not anonymous:
+                raise Unauthorized("an API key is needed: 'Authorization: Bearer bkg_…'")
+            return ANONYMOUS
+        scheme, _, key = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise Unauthorized("malformed Authorization header: expected 'Bearer bkg_…'")
+        return self.authenticate(key.strip())
+
     def audit(self, who: Principal, action: str, target: str, status: int,
               detail: dict[str, Any] | None = None) -> None:
         """Record one action (a write, a refused write) in the trail."""

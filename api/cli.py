@@ -85,15 +85,11 @@ def stats(ctx: typer.Context, store: str | None = STORE, as_json: bool = JSON) -
 def show(ctx: typer.Context, node_id: str = typer.Argument(..., metavar="ID"), store: str | None = STORE,
          as_json: bool = JSON) -> None:
     """Show one node, its edges, and where each came from."""
-    from ontology import NotFound
+    from queries.terms import existing_node
 
     with errors_reported(as_json):
         db = open_configured(settings_of(ctx), store, ctx)
-        node = db.get(node_id)
-        if node is None:
-            hint = db.search(node_id, limit=3)
-            extra = f"; did you mean {', '.join(h.node.id for h in hint)}?" if hint else ""
-            raise NotFound(f"no node {node_id!r}{extra}")
+        node = existing_node(db, node_id)
         neighbours = db.neighbours(node_id)
         xrefs = db.xrefs(node=node_id)
         if as_json:
@@ -267,13 +263,13 @@ def serve(ctx: typer.Context, host: str | None = typer.Option(None), port: int |
     workers = workers or settings.workers
     with errors_reported(False):
         db = open_configured(settings, store)  # the demo region is loaded once, before any worker starts
-        spec = store or settings.store or settings.neo4j_uri or str(settings.default_store)
     if workers == 1:
         from api.app import create_app
 
         settings = settings.model_copy(update={"host": host})
         run(create_app(db, settings), host, port, access_log=access_log)
         return
+    spec = db.path  # the store chosen, as a file path or URI
     db.close()
     # every worker builds its app from the environment: the same settings, the same store
     os.environ.update({"BIOKG_STORE": spec, "BIOKG_HOST": host, "BIOKG_DATA_DIR": str(settings.data_dir)})

@@ -13,8 +13,9 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import KeyRing
+from api.deps import refuse
 from api.errors import error_response
-from ontology import BiokgError, Forbidden, Unauthorized
+from ontology import BiokgError
 
 JSON_BODY = 1 << 20
 UPLOAD_PATHS = ("/api/v1/loads",)
@@ -68,12 +69,8 @@ class BodyLimit:
     def _gate(self, scope: Scope):
         """The refusal of an upload whose caller may not load, or None."""
         header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-        scheme, _, key = header.partition(" ")
         try:
-            if scheme.lower() != "bearer" or not key:
-                raise Unauthorized("loading needs an admin's key: 'Authorization: Bearer bkg_…'")
-            if not self.keys.authenticate(key.strip()).may("loads"):
-                raise Forbidden("only an admin's key may load data")
+            refuse(self.keys.principal(header, anonymous=True), "loads")
         except BiokgError as exc:
             return error_response(exc.http_status, exc.code, str(exc), headers={"Connection": "close"})
         return None

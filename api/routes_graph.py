@@ -12,6 +12,7 @@ from api.models import EdgeKindName, EntityOut, NeighbourPage, NodeKindName, Sea
 from graph.interface import DIRECTIONS
 from ontology import InvalidInput, NotFound
 from ontology.describe import describe
+from queries.terms import existing_node
 
 ID = Path(..., min_length=1, max_length=300, description="a node id, e.g. ent:a or district:310112")
 LIMIT = Query(20, ge=1, le=MAX_LIMIT, description=f"items per page (at most {MAX_LIMIT})")
@@ -51,15 +52,6 @@ def search(q: str = Query(..., min_length=1, max_length=200, description="a name
     return page(hits, offset, limit, query, output.hit_json)
 
 
-def _node_or_404(ctx: Context, node_id: str):
-    found = ctx.store.get(node_id)
-    if found is None:
-        hint = ctx.store.search(node_id, limit=3)
-        extra = f"; did you mean {', '.join(h.node.id for h in hint)}?" if hint else ""
-        raise NotFound(f"no node {node_id!r}{extra}")
-    return found
-
-
 @router.get("/entities/{node_id:path}/neighbours", response_model=NeighbourPage, openapi_extra=needs("read"))
 def neighbours(node_id: str = ID, edge_kind: list[EdgeKindName] | None = Query(None, description="edge kinds"),
                node_kind: list[NodeKindName] | None = Query(None, description="kinds of the node at the other end"),
@@ -68,7 +60,7 @@ def neighbours(node_id: str = ID, edge_kind: list[EdgeKindName] | None = Query(N
                ctx: Context = Depends(context)) -> dict:
     """The edges at a node, with the node at their other end and their provenance, page by page
     (service records only where the caller may see them)."""
-    _node_or_404(ctx, node_id)
+    existing_node(ctx.store, node_id)
     edge_kinds, node_kinds = _kinds(edge_kind), _kinds(node_kind)
     query = ["neighbours", node_id, edge_kinds, node_kinds, direction]
     offset = decode_cursor(cursor, query)
@@ -81,7 +73,7 @@ def neighbours(node_id: str = ID, edge_kind: list[EdgeKindName] | None = Query(N
 @router.get("/entities/{node_id:path}", response_model=EntityOut, openapi_extra=needs("read"))
 def entity(node_id: str = ID, _=Depends(reads), ctx: Context = Depends(context)) -> dict:
     """One node: its properties, provenance and the source records merged into it (its edges: `neighbours`)."""
-    found = _node_or_404(ctx, node_id)
+    found = existing_node(ctx.store, node_id)
     return {**output.node_json(found), "merges": [output.xref_json(x) for x in ctx.store.xrefs(node=node_id)]}
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from typing import TypeVar
 
 from graph.interface import Store
+from graph.model import Node
 from graph.references import References, Resolved
 from ontology import InvalidInput, NotFound
 from ontology.dates import parse_day
@@ -65,6 +66,16 @@ def by_org(store: Store, text: str, ask: Callable[[str], T]) -> T:
         return ask(text.strip())
     except NoSuchOrg:
         return ask(node_id(store, text, ORGS, "org"))
+
+
+def existing_node(store: Store, node_id: str) -> Node:
+    """The node ``node_id`` names; NotFound suggesting near names when there is none."""
+    found = store.get(node_id)
+    if found is None:
+        hint = store.search(node_id, limit=3)
+        extra = f"; did you mean {', '.join(h.node.id for h in hint)}?" if hint else ""
+        raise NotFound(f"no node {node_id!r}{extra}")
+    return found
 
 
 def node_id(store: Store, text: str, kinds: tuple[str, ...], what: str) -> str:
