@@ -39,7 +39,14 @@ def _swagger_dir() -> Path:
 
 
 def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | None = None) -> FastAPI:
-    from api import routes_graph, routes_queries, routes_writes
+    from api import (
+        routes_assessment,
+        routes_dossier,
+        routes_graph,
+        routes_queries,
+        routes_questions,
+        routes_writes,
+    )
 
     settings = settings or Settings()
     # FastAPI's own /docs page runs an inline script from a CDN: biokg serves its own, offline
@@ -47,7 +54,12 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
                   description="The biokg knowledge graph: search, entities, coverage, matchmaking, records, "
                               "loads. Send an API key as `Authorization: Bearer bkg_…`.",
                   responses={code: {"model": ErrorOut, "description": text} for code, text in _ERRORS.items()})
-    ctx = app.state.biokg = Context(store, keys or KeyRing(settings.keys_path), settings)
+    from graph.question_book import QuestionBook
+    from loaders.calendar_file import KeptCalendar
+
+    keys = keys or KeyRing(settings.ledger_path)
+    ctx = app.state.biokg = Context(store, keys, settings, QuestionBook(keys.ledger),
+                                    KeptCalendar(settings.calendar_path))
     errors.install(app)
     plain_openapi = app.openapi
 
@@ -117,6 +129,9 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
     app.include_router(routes_graph.router)
     app.include_router(routes_queries.router)
     app.include_router(routes_writes.router)
+    app.include_router(routes_questions.router)
+    app.include_router(routes_dossier.router)
+    app.include_router(routes_assessment.router)
     return app
 
 

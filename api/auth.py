@@ -1,4 +1,5 @@
-"""API keys, roles and the audit trail, kept in one small SQLite file beside the store.
+"""API keys and roles, kept in the ledger (``graph.ledger``: one small SQLite file beside the store,
+with the audit trail and the enterprise questions).
 
 A key is ``bkg_<id>_<secret>``: an 8-hex id (public, shown in lists and the audit) and a random
 256-bit secret.  Only the SHA-256 digest of the whole key is stored, with ``bkg_<id>`` for display;
@@ -6,7 +7,7 @@ the key itself is shown once, when it is created.  A key is looked up by its id 
 compared in constant time (``hmac.compare_digest``), so neither a wrong secret nor an unknown id
 answers faster than a right one.
 
->>> ring = KeyRing(":memory:")
+>>> ring = KeyRing(Ledger(":memory:"))
 >>> key, secret = ring.create("viewer")
 >>> ring.authenticate(secret).role, key.prefix == secret[:12]
 ('viewer', True)
@@ -14,18 +15,17 @@ answers faster than a right one.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
-import json
 import re
 import secrets
-import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from graph.ledger import Actor, Ledger
 from ontology import InvalidInput, NotFound, Unauthorized
 
 ROLES = ("viewer", "analyst", "station", "admin")
@@ -34,9 +34,11 @@ CAPABILITIES = {
     "anonymous": frozenset({"read"}),
     "viewer": frozenset({"read"}),
     "analyst": frozenset({"read", "export", "citywide", "scorecards"}),
-    "station": frozenset({"read", "records"}),
-    "admin": frozenset({"read", "export", "citywide", "scorecards", "records", "loads", "keys", "audit"}),
+    "station": frozenset({"read", "records", "questions"}),
+    "admin": frozenset({"read", "export", "citywide", "scorecards", "records", "questions", "loads", "keys",
+                        "audit"}),
 }
+CAPABILITIES["local"] = CAPABILITIES["admin"]  # the command line: whoever may open the files may do anything
 _KEY = re.compile(r"bkg_([0-9a-f]{8})_([A-Za-z0-9_-]{43})")
 _DUMMY = hashlib.sha256(b"no such key").hexdigest()
 
@@ -44,10 +46,6 @@ _DDL = """
 CREATE TABLE IF NOT EXISTS keys (
     id TEXT PRIMARY KEY, digest TEXT NOT NULL, role TEXT NOT NULL, station TEXT, expires TEXT,
     revoked INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, note TEXT
-);
-CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, key_id TEXT, role TEXT NOT NULL, action TEXT NOT NULL,
-    target TEXT NOT NULL, status INTEGER NOT NULL, detail TEXT NOT NULL
 );
 """
 
@@ -82,20 +80,13 @@ class Principal:
     def may(self, capability: str) -> bool:
         return capability in CAPABILITIES[self.role]
 
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.key_id, self.role, getpass.getuser() if self.role == "local" else None)
+
 
 ANONYMOUS = Principal(None, "anonymous")
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    seq: int
-    at: str
-    key_id: str | None
-    role: str
-    action: str  # e.g. "records.create", "loads.create", "keys.revoke"
-    target: str
-    status: int
-    detail: dict[str, Any]
+LOCAL = Principal(None, "local")  # the command line
 
 
 def digest(key: str) -> str:
@@ -107,24 +98,21 @@ def _now() -> str:
 
 
 class KeyRing:
-    """The keys and the audit trail in one SQLite file (WAL, synchronous=FULL: an acknowledged
-    key or audit entry survives a crash; several server processes share the file)."""
+    """The keys, in the ledger (WAL, synchronous=FULL: an acknowledged key survives a crash;
+    several server processes share the file).  Creating and revoking a key are audited in the
+    same transaction."""
 
-    def __init__(self, path: str | Path):
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(_DDL)
+    def __init__(self, ledger: Ledger | str | Path):
+        self.ledger = ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
+        with ledger.lock:
+            ledger.conn.executescript(_DDL)
+        self._lock, self._conn = ledger.lock, ledger.conn
 
     def close(self) -> None:
-        self._conn.close()
+        self.ledger.close()
 
     def create(self, role: str, station: str | None = None, expires: date | None = None,
-               note: str | None = None) -> tuple[ApiKey, str]:
+               note: str | None = None, by: Principal | None = None) -> tuple[ApiKey, str]:
         """A new key: the stored record and the key itself (shown once)."""
         if role not in ROLES:
             raise InvalidInput(f"role {role!r}: use one of {', '.join(ROLES)}")
@@ -136,11 +124,12 @@ class KeyRing:
         key_id, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
         key = f"bkg_{key_id}_{secret}"
         created = _now()
-        with self._lock:
-            self._conn.execute("INSERT INTO keys VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-                               (key_id, digest(key), role, station, expires.isoformat() if expires else None,
-                                created, note))
-        return ApiKey(key_id, role, station, expires, False, created), key
+        stored = ApiKey(key_id, role, station, expires, False, created)
+        with self.ledger.transaction() as tx:
+            tx.execute("INSERT INTO keys VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+                       (key_id, digest(key), role, station, expires.isoformat() if expires else None, created, note))
+            self.ledger.append(tx, (by or LOCAL).actor, "keys.create", stored.prefix, 201, None, key_record(stored))
+        return stored, key
 
     def keys(self) -> list[ApiKey]:
         with self._lock:
@@ -156,11 +145,14 @@ class KeyRing:
             raise NotFound(f"no key {key_id!r}")
         return _key_of(row)
 
-    def revoke(self, key_id: str) -> ApiKey:
+    def revoke(self, key_id: str, by: Principal | None = None) -> ApiKey:
         key = self.get(key_id)
-        with self._lock:
-            self._conn.execute("UPDATE keys SET revoked=1 WHERE id=?", (key.id,))
-        return self.get(key.id)
+        with self.ledger.transaction() as tx:
+            tx.execute("UPDATE keys SET revoked=1 WHERE id=?", (key.id,))
+            after = ApiKey(**{**vars(key), "revoked": True})
+            self.ledger.append(tx, (by or LOCAL).actor, "keys.revoke", key.prefix, 200, key_record(key),
+                               key_record(after), {"unchanged": True} if key.revoked else None)
+        return after
 
     def authenticate(self, key: str, today: date | None = None) -> Principal:
         """The principal a key stands for; Unauthorized when it is malformed, unknown, expired or revoked."""
@@ -193,21 +185,11 @@ class KeyRing:
             raise Unauthorized("malformed Authorization header: expected 'Bearer bkg_…'")
         return self.authenticate(key.strip())
 
-    def audit(self, who: Principal, action: str, target: str, status: int,
-              detail: dict[str, Any] | None = None) -> None:
-        """Record one action (a write, a refused write) in the trail."""
-        with self._lock:
-            self._conn.execute("INSERT INTO audit (at, key_id, role, action, target, status, detail) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               (_now(), who.key_id, who.role, action, target, status,
-                                json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)))
 
-    def audit_entries(self, after: int = 0, limit: int = 100) -> list[AuditEntry]:
-        """Entries with ``seq > after``, oldest first."""
-        with self._lock:
-            rows = self._conn.execute("SELECT seq, at, key_id, role, action, target, status, detail FROM audit "
-                                      "WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)).fetchall()
-        return [AuditEntry(*r[:7], json.loads(r[7])) for r in rows]
+def key_record(key: ApiKey) -> dict[str, Any]:
+    """A key as the audit trail keeps it (never its secret or digest)."""
+    return {"id": key.id, "prefix": key.prefix, "role": key.role, "station": key.station,
+            "expires": key.expires.isoformat() if key.expires else None, "revoked": key.revoked}
 
 
 def _key_of(row: tuple) -> ApiKey:

@@ -9,10 +9,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api import output
+from api.cli_assessment import alerts, scorecard
+from api.cli_calendar import calendar_app
 from api.cli_common import (
     BOM,
     JSON,
     STORE,
+    audit_local,
     emit,
     err,
     errors_reported,
@@ -21,10 +24,12 @@ from api.cli_common import (
     out,
     settings_of,
 )
+from api.cli_dossier import dossier
 from api.cli_keys import keys_app
 from api.cli_mapping import SET, load_with_mapping, mapping_app, resolve
 from api.cli_matching import broker, chain_gaps, match, partners, patents
 from api.cli_queries import coverage
+from api.cli_workflow import audit_app, question_app, record_app
 from ontology import InvalidInput
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -55,7 +60,11 @@ def load(
     with errors_reported(as_json):
         db = open_configured(settings_of(ctx), store, ctx)
         if mapping is not None:
-            load_with_mapping(db, mapping, paths, sets, skip_invalid, as_json, check)
+            report = load_with_mapping(db, mapping, paths, sets, skip_invalid, as_json, check)
+            if not check:
+                audit_local(settings_of(ctx), "loads.create", ",".join(map(str, paths))[:500], 201, None,
+                            {"load_id": report.load_id, "mapping": mapping,
+                             **output.mapping_report_json(report, check).get("result", {})})
             return
         if sets:
             raise InvalidInput("--set gives parameters of a mapping; use it with --mapping")
@@ -64,6 +73,9 @@ def load(
             task = bar.add_task("load", total=None)
             report = load_paths(db, paths, skip_invalid=skip_invalid, check=check,
                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
+        if not check:
+            audit_local(settings_of(ctx), "loads.create", ",".join(map(str, paths))[:500], 201, None,
+                        {"load_id": report.load_id, **output.report_json(report, check).get("result", {})})
         if as_json:
             emit(output.report_json(report, check))
         else:
@@ -205,7 +217,12 @@ def unload(ctx: typer.Context, load_id: str, store: str | None = STORE) -> None:
     from loaders.mapping.undo import unload as unload_load
 
     with errors_reported(False):
-        result = unload_load(open_configured(settings_of(ctx), store, ctx), load_id)
+        db = open_configured(settings_of(ctx), store, ctx)
+        before = next(({"load_id": r.load_id, "nodes": r.nodes, "edges": r.edges} for r in db.loads()
+                       if r.load_id == load_id), None)
+        result = unload_load(db, load_id)
+        audit_local(settings_of(ctx), "loads.delete", load_id, 200, before, None,
+                    {"nodes_deleted": result.nodes_deleted, "edges_deleted": result.edges_deleted})
         out.print(f"deleted {result.nodes_deleted:,} nodes and {result.edges_deleted:,} edges")
 
 
@@ -283,8 +300,15 @@ app.command("chain-gaps")(chain_gaps)
 app.command()(broker)
 app.command()(patents)
 app.command()(partners)
+app.command()(scorecard)
+app.command()(alerts)
+app.command()(dossier)
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(keys_app, name="keys")
+app.add_typer(record_app, name="record")
+app.add_typer(question_app, name="question")
+app.add_typer(audit_app, name="audit")
+app.add_typer(calendar_app, name="calendar")
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from api import output
 from api.settings import Settings
 from graph import Store, open_store
 from loaders.demo_region import ensure_demo
-from ontology import BiokgError, InvalidInput, LoadError
+from ontology import BiokgError, FieldErrors, InvalidInput, LoadError
 
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -60,6 +60,9 @@ def errors_reported(as_json: bool) -> Iterator[None]:
         yield
     except BiokgError as exc:
         problems = exc.problems if isinstance(exc, LoadError) else []
+        if isinstance(exc, FieldErrors):  # fields of a body are options here: body.station is --station
+            exc = FieldErrors([{"field": "--" + d["field"].removeprefix("body."), "message": d["message"]}
+                               for d in exc.details])
         if as_json:
             emit({"error": {"code": exc.code, "message": str(exc).splitlines()[-1],
                              "details": [output.problem_json(p) for p in problems]}})
@@ -69,7 +72,7 @@ def errors_reported(as_json: bool) -> Iterator[None]:
                 err.print(line, markup=False)
             if problems:
                 err.print(exc.summary, markup=False)  # type: ignore[attr-defined]
-        raise typer.Exit(2 if isinstance(exc, (InvalidInput, LoadError)) else 1) from None
+        raise typer.Exit(2 if isinstance(exc, (InvalidInput, LoadError, FieldErrors)) else 1) from None
 
 
 def write_tables(tables: dict, fmt: str, path: Path, bom: bool, percent: dict | None = None,
@@ -87,6 +90,19 @@ def write_tables(tables: dict, fmt: str, path: Path, bom: bool, percent: dict | 
 
 BOM = typer.Option(True, "--bom/--no-bom", help="CSV for people starts with a UTF-8 byte-order mark, so that Excel "
                                                 "shows Chinese; --no-bom for machines.")
+
+
+def audit_local(settings: Settings, action: str, target: str, status: int, before: object = None,
+                after: object = None, detail: dict | None = None) -> None:
+    """A write of the command line in the audit trail (as ``local:<user>``)."""
+    from api.auth import LOCAL
+    from graph.ledger import Ledger
+
+    ledger = Ledger(settings.ledger_path)
+    try:
+        ledger.record(LOCAL.actor, action, target, status, before, after, detail)
+    finally:
+        ledger.close()
 
 
 def emit(data: object) -> None:

@@ -1,4 +1,4 @@
-"""``biokg keys``: create, list and revoke the API's keys (kept in ``BIOKG_KEYS_FILE``)."""
+"""``biokg keys``: create, list and revoke the API's keys (kept in ``BIOKG_LEDGER_FILE``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ keys_app = typer.Typer(no_args_is_help=True, help="API keys: create (shown once)
 def _ring(ctx: typer.Context):
     from api.auth import KeyRing
 
-    ring = KeyRing(settings_of(ctx).keys_path)
+    ring = KeyRing(settings_of(ctx).ledger_path)
     ctx.call_on_close(ring.close)
     return ring
 

@@ -29,8 +29,8 @@ def parse_sets(pairs: list[str] | None) -> dict[str, str]:
 
 
 def load_with_mapping(db: Store, mapping: str, data: list[Path], sets: list[str] | None, skip_invalid: bool,
-                      as_json: bool, check: bool = False) -> None:
-    """The body of ``biokg load --mapping``."""
+                      as_json: bool, check: bool = False):
+    """The body of ``biokg load --mapping``; the report."""
     from loaders.mapping.apply import load_mapping
     from loaders.mapping.registry import load_spec
 
@@ -44,6 +44,7 @@ def load_with_mapping(db: Store, mapping: str, data: list[Path], sets: list[str]
         emit(output.mapping_report_json(report, check))
     else:
         output.print_mapping_report(out, report, check=check)
+    return report
 
 
 @mapping_app.command("list")

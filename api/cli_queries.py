@@ -45,9 +45,21 @@ def coverage(
         report = coverage_of(db, district, day, window_days, radius_km)
         picks = None if suggest is None else suggest_sites(db, suggest, district, report.as_of, window_days, radius_km)
         if fmt == "json":
-            emit(coverage_json(report, picks))
+            emit(coverage_json(report, picks, _levels(settings_of(ctx), report)))
         elif fmt == "table":
             print_coverage(out, report, picks)
         else:
             write_tables(coverage_tables(report, picks), fmt, out_path, bom, PERCENT,  # type: ignore[arg-type]
                          known=("districts", "stations", "uncovered", "suggestions"))
+
+
+def _levels(settings, report):
+    """Each station's question service level over the report's window (from the ledger)."""
+    from datetime import timedelta
+
+    from api.cli_calendar import calendar_of
+    from api.cli_workflow import questions_of
+    from queries.questions import service_levels
+
+    return service_levels(questions_of(settings), calendar_of(settings), report.as_of,
+                          report.as_of - timedelta(days=report.window_days), [s.id for s in report.stations])

@@ -8,7 +8,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -16,7 +16,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.auth import KeyRing, Principal
 from api.settings import Settings
 from graph import Store
+from graph.ledger import Ledger
+from graph.question_book import QuestionBook
 from ontology import Forbidden, InvalidInput, Unauthorized
+from queries.network import served_districts
+
+if TYPE_CHECKING:
+    from loaders.calendar_file import KeptCalendar
 
 T = TypeVar("T")
 MAX_LIMIT = 200
@@ -31,6 +37,12 @@ class Context:
     store: Store
     keys: KeyRing
     settings: Settings
+    questions: QuestionBook  # in the keys' ledger
+    calendars: KeptCalendar  # the working-day calendar, re-read when `biokg calendar load` changes it
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.keys.ledger
 
 
 def context(request: Request) -> Context:
@@ -46,7 +58,8 @@ def caller(request: Request, credentials: HTTPAuthorizationCredentials | None = 
 
 _WHAT = {"read": "read the graph", "export": "export the store", "citywide": "read city-wide coverage",
          "scorecards": "read scorecards", "records": "write service records", "loads": "load or unload data",
-         "keys": "manage keys", "audit": "read the audit trail"}
+         "keys": "manage keys", "audit": "read the audit trail",
+         "questions": "read or write enterprise questions"}
 
 
 def needs(capability: str) -> dict[str, Any]:
@@ -79,17 +92,6 @@ def allowed(capability: str) -> Callable[..., Principal]:
         return who
 
     return check
-
-
-def served_districts(store: Store, station: str) -> frozenset[str]:
-    """The districts a station serves (SERVES), and for a core those of its member stations (一核多站);
-    none for a station no longer in the store."""
-    if store.get(station) is None:
-        return frozenset()
-    districts = {n.node.id for n in store.neighbours(station, ["SERVES"], ["District"], "out")}
-    for member in store.neighbours(station, ["PART_OF"], ["Station"], "in"):
-        districts |= {n.node.id for n in store.neighbours(member.node.id, ["SERVES"], ["District"], "out")}
-    return frozenset(districts)
 
 
 def records_visible(store: Store, who: Principal) -> Callable[[str], bool]:

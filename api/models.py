@@ -105,6 +105,21 @@ class DistrictCoverageOut(BaseModel):
     gaps: list[GapOut]
 
 
+class ServiceLevelOut(BaseModel):
+    """A station's enterprise questions in figures (no text): see docs/workflow.md."""
+
+    station: str
+    asked: int
+    open: int
+    escalated: int
+    answered: int
+    overdue: int
+    decided: int
+    within: int
+    within_rate: float | None
+    median_working_days: float | None
+
+
 class StationScoreOut(BaseModel):
     id: str
     name: str
@@ -124,6 +139,7 @@ class StationScoreOut(BaseModel):
     sites: int
     member_stations: int
     rank: int
+    questions: ServiceLevelOut | None = None  # the questions asked in the window, where the ledger is at hand
 
 
 class SuggestionOut(BaseModel):
@@ -344,10 +360,15 @@ class AuditOut(BaseModel):
     at: str
     key_id: str | None
     role: str
+    actor: str = Field(description="bkg_<id> for a key, local:<user> for the command line")
     action: str
     target: str
     status: int
+    before: Any = Field(description="the values before the write (null: there was nothing)")
+    after: Any = Field(description="the values after it (null: nothing is left, or the write was refused)")
     detail: dict[str, Any]
+    prev: str = Field(description="the hash of the entry before (64 zeros for the first)")
+    hash: str = Field(description="SHA-256 over this entry's fields and prev")
 
 
 class AuditPage(Page):

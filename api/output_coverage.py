@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -11,6 +12,7 @@ from rich.text import Text
 from api.output import text_table
 from loaders.sheets import Table
 from queries.coverage import CoverageReport, DistrictCoverage, Gap, StationScore, Suggestion
+from queries.questions import ServiceLevel
 
 RATE_DIGITS = 4
 
@@ -20,13 +22,19 @@ def _rates(d: dict[str, Any]) -> dict[str, Any]:
             for k, v in d.items()}
 
 
-def coverage_json(report: CoverageReport, suggestions: tuple[Suggestion, ...] | None = None) -> dict[str, Any]:
+def coverage_json(report: CoverageReport, suggestions: tuple[Suggestion, ...] | None = None,
+                  levels: Mapping[str, ServiceLevel] | None = None) -> dict[str, Any]:
     """``{"as_of", "window_days", "radius_km", "district", "districts": [...], "stations": [...]}``,
-    and ``"suggestions"`` when they were asked for."""
+    and ``"suggestions"`` when they were asked for; with ``levels``, each station's question
+    service level (``questions``) joins its scorecard."""
+    stations = [_rates(asdict(s)) for s in report.stations]
+    if levels is not None:
+        for s in stations:
+            level = levels.get(s["id"])
+            s["questions"] = _rates(asdict(level)) if level else None
     out: dict[str, Any] = {"as_of": report.as_of.isoformat(), "window_days": report.window_days,
                            "radius_km": report.radius_km, "district": report.district,
-                           "districts": [_rates(asdict(d)) for d in report.districts],
-                           "stations": [_rates(asdict(s)) for s in report.stations]}
+                           "districts": [_rates(asdict(d)) for d in report.districts], "stations": stations}
     if suggestions is not None:
         out["suggestions"] = [asdict(s) for s in suggestions]
     return out

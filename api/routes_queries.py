@@ -9,6 +9,8 @@ member stations'); for other callers ``stations`` is empty and ``scorecard_withh
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Depends, Path, Query
 
 from api import output_matching as show
@@ -18,6 +20,7 @@ from api.models import CoverageOut
 from api.models_matching import BrokerOut, ChainOut, MatchOut, PartnersOut, PatentsOut
 from api.output_coverage import coverage_json
 from ontology.dates import SPELLINGS, parse_day
+from queries.questions import service_levels
 
 router = APIRouter(prefix="/api/v1", tags=["queries"])
 reads = allowed("read")
@@ -51,11 +54,12 @@ def coverage(district: str | None = Query(None, max_length=100, description="id,
     report = coverage_of(ctx.store, district, day, window_days, radius_km)
     picks = None if suggest is None else suggest_sites(ctx.store, suggest, district, report.as_of, window_days,
                                                        radius_km)
-    body = coverage_json(report, picks)
     own = who.station is not None and report.district in served_districts(ctx.store, who.station)
     if not (who.may("scorecards") or own):
-        body["stations"], body["scorecard_withheld"] = [], True
-    return body
+        return {**coverage_json(report, picks), "stations": [], "scorecard_withheld": True}
+    levels = service_levels(ctx.questions.questions(), ctx.calendars.current(), report.as_of,
+                            report.as_of - timedelta(days=report.window_days), [s.id for s in report.stations])
+    return coverage_json(report, picks, levels)
 
 
 @router.get("/match/{org}", response_model=MatchOut, openapi_extra=needs("read"))

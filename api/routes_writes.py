@@ -7,22 +7,20 @@ same loader, references by id or name), so a record that would not load is not w
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path as FilePath
-from typing import TypeVar
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from api import output
 from api.auth import Principal
-from api.deps import MAX_LIMIT, Context, allowed, caller, context, decode_cursor, encode_cursor, needs, refuse
+from api.deps import MAX_LIMIT, Context, allowed, caller, context, decode_cursor, encode_cursor, needs
 from api.models import (
     AuditPage,
     ErrorOut,
@@ -36,72 +34,41 @@ from api.models import (
     RecordOut,
     UnloadOut,
 )
-from graph import Store
-from loaders.tables import RawTable
+from api.workflow import add_record, resolved
 from ontology import (
-    EDGE_KINDS,
-    ENUMS,
     BiokgError,
-    FieldErrors,
-    Forbidden,
     InvalidInput,
     LoadError,
     Location,
-    NotFound,
     Problem,
     TooLarge,
 )
 from ontology.dates import parse_day
 from queries.terms import node_id
 
-T = TypeVar("T")
 router = APIRouter(prefix="/api/v1", tags=["writes"])
-RECORDS_LOAD = "api-records"  # every record written over HTTP belongs to this load
-RECORD_COLUMNS = ["id", "station", "target", "date", "type", "note"]
 ZIP_ENTRIES, ZIP_BYTES = 1_000, 1 << 30  # a zip beyond these is refused (a zip bomb, or not a region)
 
 
 @contextmanager
 def audited(ctx: Context, who: Principal, action: str, target: str, detail: dict | None = None) -> Iterator[dict]:
-    """Record the action in the audit trail with the status it ended with (2xx, or the error's)."""
+    """Record a refused or failed write in the audit trail with the error's status.  A write that
+    succeeds is audited where it is made (``api.workflow``, ``KeyRing``), or here when the body sets
+    ``status`` (and ``before``/``after``) in the dict it is given."""
     extra: dict = {}
     try:
         yield extra
     except BiokgError as exc:
         if who.key_id is not None:  # refusals without a key are the access log's (no flooding the trail)
-            ctx.keys.audit(who, action, target, exc.http_status, {**(detail or {}), "error": str(exc)[:500]})
+            ctx.ledger.record(who.actor, action, target, exc.http_status, None, None,
+                              {**(detail or {}), "error": str(exc)[:500]})
         raise
-    ctx.keys.audit(who, action, target, extra.pop("status", 200), {**(detail or {}), **extra})
+    if "status" in extra:
+        status, before, after = extra.pop("status"), extra.pop("before", None), extra.pop("after", None)
+        ctx.ledger.record(who.actor, action, target, status, before, after, {**(detail or {}), **extra})
 
 
 # ---------------------------------------------------------------------------------- records
-
-def _record_id(station: str, target: str, day: str, kind: str, note: str) -> str:
-    """The same record (same station, target, day, type and note) always gets the same id."""
-    text = "\x1f".join((station, target, day, kind.strip().lower(), note.strip()))
-    return "record:api-" + hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _by_field(exc: LoadError) -> FieldErrors:
-    """The loader's located problems, named by the body's fields instead of a file's columns."""
-    named = []
-    for p in exc.problems:
-        if p.severity != "error":
-            continue
-        column = p.location.column
-        field = RECORD_COLUMNS[column - 1] if 0 < column <= len(RECORD_COLUMNS) else \
-            "id" if "record id" in p.message else "record"
-        named.append({"field": f"body.{field}", "message": p.message})
-    return FieldErrors(named, "the record does not validate; nothing was written")
-
-
-def _resolved(field: str, resolve: Callable[[], T]) -> T:
-    """A body field's value resolved (a reference, a date); its problem named by the field."""
-    try:
-        return resolve()
-    except (InvalidInput, NotFound) as exc:
-        raise FieldErrors([{"field": f"body.{field}", "message": str(exc).removeprefix(f"{field}: ")}]) from None
-
 
 @router.post("/records", status_code=201, response_model=RecordOut,
              responses={200: {"model": RecordOut, "description": "the same record was already there"},
@@ -110,35 +77,11 @@ def _resolved(field: str, resolve: Callable[[], T]) -> T:
 def create_record(body: RecordIn, who: Principal = Depends(caller), ctx: Context = Depends(context)):
     """A station's service record (工作记录): written at once and counted by coverage on the next read.
     A station key writes only for its own station."""
-    with audited(ctx, who, "records.create", body.station, {"target": body.target}) as result:
-        refuse(who, "records")
-        station = _resolved("station", lambda: node_id(ctx.store, body.station, ("Station",), "station"))
-        if who.station is not None and station != who.station:
-            raise Forbidden(f"this key writes records for {who.station} only, not {station}")
-        if who.station is not None and body.id is not None:
-            # a station's record ids are derived from its own records: no id of another station's can be named
-            raise Forbidden("a station key does not choose record ids; leave out id")
-        target = _resolved("target", lambda: node_id(ctx.store, body.target, EDGE_KINDS["TRACKS"].targets, "target"))
-        day = _resolved("date", lambda: parse_day("date", body.date))
-        kind = ENUMS["record_type"].parse(body.type) or body.type.strip()  # a label becomes its code
-        record_id = body.id or _record_id(station, target, day.isoformat(), kind, body.note or "")
-        report = _load_record(ctx.store, [record_id, station, target, day.isoformat(), kind, body.note or ""], who)
-        created = report.result.edges_created + report.result.edges_updated > 0
-        result.update(status=201 if created else 200, id=record_id)
-        answer = {"id": record_id, "station": station, "target": target, "date": day.isoformat(),
-                  "type": kind, "note": body.note, "created": created, "load_id": RECORDS_LOAD}
-    return JSONResponse(RecordOut(**answer).model_dump(), status_code=201 if created else 200)
-
-
-def _load_record(store: Store, cells: list[str], who: Principal):
-    from loaders.load import load_tables
-
-    source = f"POST /api/v1/records ({f'key bkg_{who.key_id}' if who.key_id else 'anonymous'})"
-    try:
-        return load_tables(store, [RawTable("service_records", source, RECORD_COLUMNS, [(1, cells)])],
-                           load_id=RECORDS_LOAD)
-    except LoadError as exc:
-        raise _by_field(exc) from None
+    with audited(ctx, who, "records.create", body.station, {"target": body.target}):
+        source = f"POST /api/v1/records ({f'key bkg_{who.key_id}' if who.key_id else 'anonymous'})"
+        done = add_record(ctx.store, ctx.ledger, who, body.station, body.target, body.date, body.type, body.note,
+                          body.id, source)
+    return JSONResponse(RecordOut(**asdict(done)).model_dump(), status_code=201 if done.created else 200)
 
 
 # ---------------------------------------------------------------------------------- loads
@@ -257,7 +200,8 @@ def create_load(files: list[UploadFile] = File(..., description="CSV/TSV/XLSX fi
                 body = output.report_json(report, check)
         except LoadError as exc:
             raise _relative(exc, prefixes) from None
-        result.update(status=200 if check else 201, load_id=report.load_id)
+        result.update(status=200 if check else 201, load_id=report.load_id,
+                      after=None if check else {"load_id": report.load_id, **body.get("result", {})})
     return JSONResponse(_tidied(body, prefixes), status_code=200 if check else 201)
 
 
@@ -268,8 +212,11 @@ def delete_load(load_id: str = Path(..., min_length=1, max_length=200),
     from loaders.mapping.undo import unload
 
     with audited(ctx, who, "loads.delete", load_id) as result:
+        before = next(({"load_id": r.load_id, "nodes": r.nodes, "edges": r.edges} for r in ctx.store.loads()
+                       if r.load_id == load_id), None)
         done = unload(ctx.store, load_id)
-        result.update(nodes_deleted=done.nodes_deleted, edges_deleted=done.edges_deleted)
+        result.update(status=200, before=before, after=None, nodes_deleted=done.nodes_deleted,
+                      edges_deleted=done.edges_deleted)
     return {"load_id": load_id, "nodes_deleted": done.nodes_deleted, "edges_deleted": done.edges_deleted}
 
 
@@ -287,11 +234,10 @@ def list_keys(_=Depends(allowed("keys")), ctx: Context = Depends(context)) -> di
              openapi_extra=needs("keys"))
 def create_key(body: KeyIn, who: Principal = Depends(allowed("keys")), ctx: Context = Depends(context)) -> dict:
     """A new key; the answer holds the key itself, shown this once."""
-    with audited(ctx, who, "keys.create", body.role, {"station": body.station}) as result:
-        station = _resolved("station", lambda: node_id(ctx.store, body.station, ("Station",), "station")) \
+    with audited(ctx, who, "keys.create", body.role, {"station": body.station}):
+        station = resolved("station", lambda: node_id(ctx.store, body.station, ("Station",), "station")) \
             if body.station else None
-        key, secret = ctx.keys.create(body.role, station, parse_day("expires", body.expires))
-        result.update(status=201, id=key.id)
+        key, secret = ctx.keys.create(body.role, station, parse_day("expires", body.expires), by=who)
     return output.created_key_json(key, secret)
 
 
@@ -300,15 +246,18 @@ def revoke_key(key_id: str = Path(..., min_length=1, max_length=40), who: Princi
                ctx: Context = Depends(context)) -> dict:
     """Revoke a key: it is refused (401) from the next request on."""
     with audited(ctx, who, "keys.revoke", key_id):
-        return output.key_json(ctx.keys.revoke(key_id))
+        return output.key_json(ctx.keys.revoke(key_id, by=who))
 
 
 @router.get("/audit", response_model=AuditPage, openapi_extra=needs("audit"))
 def audit(limit: int = Query(100, ge=1, le=MAX_LIMIT), cursor: str | None = Query(None, max_length=200),
+          since: str | None = Query(None, max_length=40, description="entries from this day on (the date language)"),
           _=Depends(allowed("audit")), ctx: Context = Depends(context)) -> dict:
-    """The audit trail, oldest first: who wrote what, and the writes refused."""
-    after = decode_cursor(cursor, ["audit"], bound=None)
-    entries = ctx.keys.audit_entries(after, limit + 1)
+    """The audit trail, oldest first: when, which key and role, what, the values before and after, and
+    the writes refused.  Each entry carries the hash of the one before (`biokg audit verify`)."""
+    start = parse_day("since", since).isoformat() if since else None
+    after = decode_cursor(cursor, ["audit", start], bound=None)
+    entries = ctx.ledger.entries(after, limit + 1, start)
     shown = entries[:limit]
     return {"data": [asdict(e) for e in shown], "count": len(shown),
-            "next": encode_cursor(shown[-1].seq, ["audit"]) if len(entries) > limit else None}
+            "next": encode_cursor(shown[-1].seq, ["audit", start]) if len(entries) > limit else None}

@@ -29,13 +29,19 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    keys_file: Path | None = None  # default: <data_dir>/keys.sqlite
+    # the API keys, the audit trail and the enterprise questions (private: never graph nodes)
+    ledger_file: Path | None = None  # default: <data_dir>/ledger.sqlite
+    calendar_file: Path | None = None  # years loaded by `biokg calendar load`; default: <data_dir>/calendar.csv
     anonymous_read: bool | None = None  # default: on only when serving on loopback
     max_body_mb: float = 64.0  # uploads (POST /api/v1/loads); JSON bodies are capped at 1 MiB
 
     @property
-    def keys_path(self) -> Path:
-        return self.keys_file or self.data_dir / "keys.sqlite"
+    def ledger_path(self) -> Path:
+        return self.ledger_file or self.data_dir / "ledger.sqlite"
+
+    @property
+    def calendar_path(self) -> Path:
+        return self.calendar_file or self.data_dir / "calendar.csv"
 
     @property
     def anonymous(self) -> bool:

@@ -203,7 +203,7 @@ def bench_backend(backend: str, store_spec: str, env_extra: dict, picked: dict, 
     through a worker): how many service records it holds, and which of ``ids`` are among them."""
     data = work / f"data-{backend}"
     data.mkdir()
-    viewer, writers = make_keys(data / "keys.sqlite", picked["stations"])
+    viewer, writers = make_keys(data / "ledger.sqlite", picked["stations"])
     print(f"{backend}: starting biokg serve", file=sys.stderr)
     t = time.perf_counter()
     server = Server(store_spec, data, env_extra)

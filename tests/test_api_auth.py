@@ -3,6 +3,7 @@ expected statuses; keys that are expired, revoked or malformed; the keys command
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import sqlite3
@@ -56,6 +57,19 @@ MATRIX = [
     ("create key", "POST", "/api/v1/keys", {"json": {"role": "viewer"}}, (401, 403, 403, 403, 403, 201)),
     ("revoke key", "DELETE", "/api/v1/keys/{spare}", {}, (401, 403, 403, 403, 403, 200)),
     ("audit", "GET", "/api/v1/audit", {}, (401, 403, 403, 403, 403, 200)),
+    ("question for station:mh", "POST", "/api/v1/questions", {}, (401, 403, 403, 201, 403, 201)),
+    ("questions", "GET", "/api/v1/questions", {}, (401, 403, 403, 200, 200, 200)),
+    ("a question of station:mh", "GET", "/api/v1/questions/{question}", {}, (401, 403, 403, 200, 404, 200)),
+    ("a step of station:mh's question", "POST", "/api/v1/questions/{question}/escalate",
+     {"json": {"to": "inst:agency", "date": "2024-06-03"}}, (401, 403, 403, 200, 404, 200)),
+    ("service levels", "GET", "/api/v1/service-levels", {}, (401, 403, 200, 200, 200, 200)),
+    ("scorecard", "GET", "/api/v1/scorecard", {"params": {"years": [2024]}}, (401, 403, 200, 200, 200, 200)),
+    ("alerts of station:mh", "GET", "/api/v1/alerts", {"params": {"station": "station:mh"}},
+     (401, 403, 200, 200, 403, 200)),
+    ("alerts", "GET", "/api/v1/alerts", {}, (401, 403, 200, 200, 200, 200)),
+    ("dossier", "GET", "/api/v1/dossier/ent:a", {}, (200, 200, 200, 200, 200, 200)),
+    ("working days", "GET", "/api/v1/calendar/add-workdays", {"params": {"start": "2026-01-01", "days": 5}},
+     (200, 200, 200, 200, 200, 200)),
 ]
 # whether a district's coverage answer carries its scorecard, per caller
 SCORECARD = {"anon": False, "viewer": False, "analyst": True, "own": True, "other": False, "admin": True}
@@ -67,7 +81,8 @@ RECORDS = {"anon": False, "viewer": False, "analyst": True, "own": True, "other"
 def region(tmp_path):
     store = EmbeddedStore(tmp_path / "s.sqlite")
     nodes, edges = small_region()
-    store.write(nodes + [node("station:pd", "Station", "浦东工作站", type="station", scope="both")],
+    store.write(nodes + [node("station:pd", "Station", "浦东工作站", type="station", scope="both"),
+                         node("inst:agency", "Institution", "闵行区市场监督管理局", type="agency")],
                 edges + [edge("SERVES", "station:pd", "district:310115")])
     settings = Settings(data_dir=tmp_path, host="127.0.0.1")
     app = create_app(store, settings)
@@ -91,6 +106,10 @@ def test_the_authorisation_matrix(region):
     store, app, ring, keys = region
     client = TestClient(app)
     before = _records(store)
+    # a question of station:mh (the admin's repeat of the own station's escalation changes nothing: 200)
+    question = client.post("/api/v1/questions", headers=_headers(keys, "admin"), json={
+        "station": "station:mh", "enterprise": "ent:a", "category": "other", "text": "?", "date": "2024-06-01"}
+    ).json()["id"]
     got = {}
     for name, method, url, kwargs, _ in MATRIX:
         for who in CALLERS:
@@ -99,8 +118,12 @@ def test_the_authorisation_matrix(region):
                 kw["json"] = _record(who)
             if name.startswith("load"):
                 kw["files"] = [("files", ("parks.csv", CSV.encode(), "text/csv"))]
+            if name.startswith("question for"):
+                kw["json"] = {"station": "station:mh", "enterprise": "ent:a", "category": "other",
+                              "text": f"asked by {who}", "date": "2024-06-01"}
             spare = ring.create("viewer")[0].id
-            response = client.request(method, url.format(spare=spare), headers=_headers(keys, who), **kw)
+            response = client.request(method, url.format(spare=spare, question=question), headers=_headers(keys, who),
+                                      **kw)
             got[name, who] = response.status_code
             if response.status_code >= 400:
                 assert set(response.json()) == {"error"}, (name, who)
@@ -165,7 +188,7 @@ def test_without_anonymous_read_every_api_route_needs_a_key(tmp_path):
     app = create_app(store, Settings(data_dir=tmp_path, host="0.0.0.0"))  # not loopback: off by default
     client = TestClient(app)
     for _, method, url, kwargs, _ in MATRIX:
-        status = client.request(method, url.format(spare="x"), **kwargs).status_code
+        status = client.request(method, url.format(spare="x", question="x"), **kwargs).status_code
         assert status == (200 if url in ("/healthz", "/readyz") else 401), url
     answer = client.get("/api/v1/stats")
     assert answer.json()["error"]["code"] == "unauthorized"
@@ -261,8 +284,15 @@ def test_writes_and_refusals_are_in_the_audit_trail(region):
     trail = client.get("/api/v1/audit", params={"limit": 2}, headers=_headers(keys, "admin")).json()
     rest = client.get("/api/v1/audit", params={"cursor": trail["next"]}, headers=_headers(keys, "admin")).json()
     entries = trail["data"] + rest["data"]
+    while rest["next"]:
+        rest = client.get("/api/v1/audit", params={"cursor": rest["next"]}, headers=_headers(keys, "admin")).json()
+        entries += rest["data"]
+    made = [e for e in entries if e["action"] == "keys.create"]  # the region's keys, made by the command line
+    assert len(made) == len(keys) and {e["actor"] for e in made} == {f"local:{getpass.getuser()}"}
+    entries = entries[len(made):]
     assert [(e["action"], e["status"]) for e in entries] == [("records.create", 201), ("records.create", 403),
                                                               ("records.create", 403)]
     own_id = keys["own"][4:12]
     assert [e["key_id"] for e in entries] == [own_id, own_id, keys["viewer"][4:12]]
-    assert rest["next"] is None and trail["count"] == 2
+    assert entries[0]["before"] is None and entries[0]["after"]["station"] == "station:mh"
+    assert trail["count"] == 2

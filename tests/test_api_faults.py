@@ -266,7 +266,7 @@ def _call(base: str, path: str, key: str, body: dict | None = None) -> tuple[int
 def _station_key(tmp_path: Path, role: str = "station") -> str:
     from api.auth import KeyRing
 
-    ring = KeyRing(Settings(data_dir=tmp_path).keys_path)
+    ring = KeyRing(Settings(data_dir=tmp_path).ledger_path)
     key = ring.create(role, "station:mh" if role == "station" else None)[1]
     ring.close()
     return key

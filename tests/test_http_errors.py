@@ -55,7 +55,25 @@ BAD = {
     "/api/v1/loads/{load_id}": [("GET", "/api/v1/loads/x", {}, 405, "method_not_allowed")],
     "/api/v1/keys": [("PUT", "/api/v1/keys", {}, 405, "method_not_allowed")],
     "/api/v1/keys/{key_id}": [("GET", "/api/v1/keys/x", {}, 405, "method_not_allowed")],
-    "/api/v1/audit": [("POST", "/api/v1/audit", {}, 405, "method_not_allowed")],
+    "/api/v1/audit": [("POST", "/api/v1/audit", {}, 405, "method_not_allowed"),
+                      ("GET", "/api/v1/audit", {"since": "yesterday"}, 400, "invalid_input")],
+    "/api/v1/questions": [("GET", "/api/v1/questions", {"state": "pending"}, 400, "invalid_input"),
+                          ("GET", "/api/v1/questions", {"as_of": "2026-13-01"}, 400, "invalid_input"),
+                          ("DELETE", "/api/v1/questions", {}, 405, "method_not_allowed")],
+    "/api/v1/questions/{question}": [("GET", "/api/v1/questions/question:nope", {}, 404, "not_found")],
+    **{f"/api/v1/questions/{{question}}/{a}": [("GET", f"/api/v1/questions/q/{a}", {}, 405, "method_not_allowed")]
+       for a in ("answer", "escalate", "close", "reopen")},
+    "/api/v1/scorecard": [("GET", "/api/v1/scorecard", {}, 400, "invalid_input"),
+                          ("GET", "/api/v1/scorecard", {"years": [2024, 2024]}, 400, "invalid_input"),
+                          ("GET", "/api/v1/scorecard", {"years": "1066"}, 400, "invalid_input")],
+    "/api/v1/alerts": [("GET", "/api/v1/alerts", {"station": "nowhere"}, 404, "not_found"),
+                       ("GET", "/api/v1/alerts", {"as_of": "2026-02-30"}, 400, "invalid_input")],
+    "/api/v1/dossier/{enterprise}": [("GET", "/api/v1/dossier/nope", {}, 404, "not_found"),
+                                     ("GET", "/api/v1/dossier/ent:a", {"as_of": "soon"}, 400, "invalid_input")],
+    "/api/v1/service-levels": [("GET", "/api/v1/service-levels", {"since": "2026-02-30"}, 400, "invalid_input")],
+    "/api/v1/calendar/add-workdays": [
+        ("GET", "/api/v1/calendar/add-workdays", {}, 400, "invalid_input"),
+        ("GET", "/api/v1/calendar/add-workdays", {"start": "2026-01-01", "days": -1}, 400, "invalid_input")],
     "/openapi.json": [("POST", "/openapi.json", {}, 405, "method_not_allowed")],
 }
 UNKNOWN = ["/nope", "/api/nope", "/api/v9/coverage", "/api/coverage", "/static"]

@@ -23,7 +23,7 @@ def test_the_readme_stays_a_newcomers_document_and_its_links_resolve():
     assert len(README.splitlines()) <= 160
     for text, base in ((README, ROOT), *(((ROOT / "docs" / f).read_text(encoding="utf-8"), ROOT / "docs")
                                           for f in ("data-format.md", "mappings.md", "coverage.md", "stores.md",
-                                                    "api.md"))):
+                                                    "api.md", "workflow.md"))):
         for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
             if not target.startswith("http"):
                 assert (base / target).exists(), target
@@ -105,3 +105,40 @@ def test_the_tours_commands_run_as_written(tmp_path, demo_store, shared_data, mo
         got = CliRunner().invoke(app, shlex.split(command)[1:], env=env)
         assert got.exit_code == 0, f"{command}\n{got.output}"
     assert (work / "coverage.xlsx").is_file() and (work / "region.xlsx").is_file()
+
+
+def test_a_stations_day_runs_as_written(tmp_path, demo_store):
+    """The README's "A station's day", run by bash as a user would type it (``biokg`` on the PATH), on a
+    copy of the demo region: the question is late on the day listed, then closed; the trail verifies."""
+    import os
+    import subprocess
+    import sys
+
+    from graph import EmbeddedStore
+    from graph.copy import copy_store
+    from graph.ledger import Ledger
+    from graph.question_book import QuestionBook
+
+    section = README.split("## A station's day", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    data_dir = tmp_path / "user-data"
+    data_dir.mkdir()
+    with EmbeddedStore(data_dir / "biokg.sqlite") as store:
+        copy_store(demo_store, store)
+    env = {**os.environ, "BIOKG_DATA_DIR": str(data_dir), "BIOKG_STORE": "", "BIOKG_NEO4J_URI": "",
+           "COLUMNS": "200", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", block + '\necho "question=$Q"'], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    qid = re.search(r"^question=(question:[0-9a-f]{16})$", done.stdout, re.M).group(1)
+    assert re.search(rf"^{qid}\s.*OVERDUE", done.stdout, re.M), done.stdout  # the list of late questions
+    ledger = Ledger(data_dir / "ledger.sqlite")
+    q = QuestionBook(ledger).get(qid)
+    assert [s.action for s in q.steps] == ["escalate", "answer", "close"]
+    assert q.steps[0].path == ("station:minhang", "station:minhang-core", "inst:smpa")
+    actions = [e.action for e in ledger.entries()]
+    assert actions == ["records.create", "questions.create", "questions.escalate", "questions.answer",
+                       "questions.close"]
+    assert ledger.verify().ok and "ok: 5 entries" in done.stdout
+    ledger.close()
+    assert q.text == "专利许可合同怎么备案?"

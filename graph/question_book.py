@@ -1,0 +1,159 @@
+"""The enterprise questions, kept in the ledger (never in the graph: they may hold trade secrets).
+
+Each write is one transaction with its audit entry: a question and the record of who asked it, a
+step and the values before and after it.  Writes are idempotent: asking the same question again
+(same station, enterprise, category, text and day) gives the one already there, and repeating a
+question's last step (same action, day, note and department) changes nothing.
+
+>>> from graph.ledger import Actor, Ledger
+>>> book, me = QuestionBook(Ledger(":memory:")), Actor(None, "local", "ana")
+>>> q, new = book.ask("station:a", "ent:x", "registration", "注册检验怎么排期?", date(2026, 3, 2), me)
+>>> book.step(q.id, "answer", date(2026, 3, 2), me, note="已答复").after.state_before()
+'answered'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from graph.ledger import Actor, Ledger, now
+from ontology import NotFound
+from ontology.questions import Question, Step
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS questions (
+    id TEXT PRIMARY KEY, station TEXT NOT NULL, enterprise TEXT NOT NULL, category TEXT NOT NULL,
+    text TEXT NOT NULL, asked TEXT NOT NULL, at TEXT NOT NULL, key_id TEXT, role TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS questions_station ON questions (station);
+CREATE TABLE IF NOT EXISTS question_steps (
+    question TEXT NOT NULL REFERENCES questions (id), seq INTEGER NOT NULL, action TEXT NOT NULL, day TEXT NOT NULL,
+    note TEXT NOT NULL, dept TEXT, path TEXT NOT NULL, at TEXT NOT NULL, key_id TEXT, role TEXT NOT NULL,
+    PRIMARY KEY (question, seq)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Stepped:
+    before: Question
+    after: Question
+    changed: bool  # False: the step repeated the last one, nothing was written
+
+
+def question_id(station: str, enterprise: str, category: str, text: str, asked: date) -> str:
+    """The same question (station, enterprise, category, text, day) always gets the same id."""
+    key = "\x1f".join((station, enterprise, category, text.strip(), asked.isoformat()))
+    return "question:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def question_json(q: Question, text: bool = True) -> dict:
+    """A question as the audit trail keeps it (the text where ``text``)."""
+    data = {"id": q.id, "station": q.station, "enterprise": q.enterprise, "category": q.category,
+            "asked": q.asked.isoformat(), "state": q.state_before()}
+    if text:
+        data["text"] = q.text
+    if q.steps:
+        last = q.steps[-1]
+        data["last_step"] = {"action": last.action, "day": last.day.isoformat(), "note": last.note,
+                             **({"to": last.to, "path": list(last.path)} if last.to else {})}
+    return data
+
+
+class QuestionBook:
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+        with ledger.lock:
+            ledger.conn.executescript(_DDL)
+
+    def ask(self, station: str, enterprise: str, category: str, text: str, day: date,
+            actor: Actor) -> tuple[Question, bool]:
+        """A new question at ``station`` (ids resolved by the caller), and whether it is new."""
+        qid = question_id(station, enterprise, category, text, day)
+        with self.ledger.transaction() as tx:
+            found = self._get(tx, qid)
+            if found is not None:
+                self.ledger.append(tx, actor, "questions.create", qid, 200, question_json(found),
+                                   question_json(found), {"unchanged": True})
+                return found, False
+            tx.execute("INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (qid, station, enterprise, category, text, day.isoformat(), now(), actor.key_id, actor.role))
+            q = Question(qid, station, enterprise, category, text, day, ())
+            self.ledger.append(tx, actor, "questions.create", qid, 201, None, question_json(q))
+        return q, True
+
+    def step(self, question: str, action: str, day: date, actor: Actor, note: str = "", to: str | None = None,
+             path: tuple[str, ...] = ()) -> Stepped:
+        """Take one step (Conflict when the question's state does not allow it)."""
+        with self.ledger.transaction() as tx:
+            before = self._get(tx, question)
+            if before is None:
+                raise NotFound(f"no question {question!r}")
+            if before.steps and _same(before.steps[-1], action, day, note, to):
+                self.ledger.append(tx, actor, f"questions.{action}", question, 200, question_json(before),
+                                   question_json(before), {"unchanged": True})
+                return Stepped(before, before, False)
+            seq = len(before.steps) + 1
+            s = Step(seq, action, day, note, to, path, now(), actor.key_id, actor.role)
+            after = before.then(s)  # Conflict or InvalidInput: the transaction is rolled back
+            tx.execute("INSERT INTO question_steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (question, seq, action, day.isoformat(), note, to, json.dumps(list(path)), s.at,
+                        actor.key_id, actor.role))
+            self.ledger.append(tx, actor, f"questions.{action}", question, 200, question_json(before),
+                               question_json(after))
+        return Stepped(before, after, True)
+
+    def get(self, question: str) -> Question:
+        with self.ledger.lock:
+            found = self._get(self.ledger.conn, question)
+        if found is None:
+            raise NotFound(f"no question {question!r}")
+        return found
+
+    def questions(self, stations: Iterable[str] | None = None) -> list[Question]:
+        """The questions of ``stations`` (all when None), by day asked, then id."""
+        wanted = None if stations is None else sorted(set(stations))
+        with self.ledger.lock:
+            if wanted is None:
+                rows = self.ledger.conn.execute("SELECT * FROM questions").fetchall()
+                steps = self.ledger.conn.execute("SELECT * FROM question_steps ORDER BY question, seq").fetchall()
+            else:
+                marks = ", ".join("?" * len(wanted))
+                rows = self.ledger.conn.execute(f"SELECT * FROM questions WHERE station IN ({marks})",
+                                                wanted).fetchall()
+                steps = self.ledger.conn.execute(
+                    "SELECT s.* FROM question_steps s JOIN questions q ON q.id = s.question "
+                    f"WHERE q.station IN ({marks}) ORDER BY s.question, s.seq", wanted).fetchall()
+        by_question: dict[str, list[Step]] = {}
+        for row in steps:
+            by_question.setdefault(row[0], []).append(_step(row))
+        found = [_question(r, by_question.get(r[0], [])) for r in rows]
+        return sorted(found, key=lambda q: (q.asked, q.id))
+
+    def _get(self, conn, question: str) -> Question | None:
+        row = conn.execute("SELECT * FROM questions WHERE id=?", (question,)).fetchone()
+        if row is None:
+            return None
+        steps = conn.execute("SELECT * FROM question_steps WHERE question=? ORDER BY seq", (question,)).fetchall()
+        return _question(row, [_step(s) for s in steps])
+
+
+def _same(last: Step, action: str, day: date, note: str, to: str | None) -> bool:
+    return (last.action, last.day, last.note, last.to) == (action, day, note, to)
+
+
+def _question(row: tuple, steps: list[Step]) -> Question:
+    qid, station, enterprise, category, text, asked, *_ = row
+    return Question(qid, station, enterprise, category, text, date.fromisoformat(asked), tuple(steps))
+
+
+def _step(row: tuple) -> Step:
+    _, seq, action, day, note, dept, path, at, key_id, role = row
+    return Step(seq, action, date.fromisoformat(day), note, dept, tuple(json.loads(path)), at, key_id, role)
+
+
+
