@@ -82,7 +82,14 @@ class Principal:
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.key_id, self.role, getpass.getuser() if self.role == "local" else None)
+        return Actor(self.key_id, self.role, _user() if self.role == "local" else None)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container's user without a name
+        return "unknown"
 
 
 ANONYMOUS = Principal(None, "anonymous")

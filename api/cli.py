@@ -218,8 +218,7 @@ def unload(ctx: typer.Context, load_id: str, store: str | None = STORE) -> None:
 
     with errors_reported(False):
         db = open_configured(settings_of(ctx), store, ctx)
-        before = next(({"load_id": r.load_id, "nodes": r.nodes, "edges": r.edges} for r in db.loads()
-                       if r.load_id == load_id), None)
+        before = output.load_summary(db, load_id)
         result = unload_load(db, load_id)
         audit_local(settings_of(ctx), "loads.delete", load_id, 200, before, None,
                     {"nodes_deleted": result.nodes_deleted, "edges_deleted": result.edges_deleted})
@@ -256,6 +255,7 @@ def copy(
                       console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
             task = bar.add_task("copy", total=None)
             result = copy_store(src, dst, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        audit_local(settings, "stores.copy", target, 200, None, {"from": source, **output.result_json(result)})
         if as_json:
             emit(output.result_json(result))
         else:

@@ -9,7 +9,6 @@ also be repeated (``--years 2024 --years 2025``).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import typer
@@ -19,7 +18,7 @@ from rich.text import Text
 from api.cli_common import JSON, STORE, emit, err, errors_reported, open_configured, out, settings_of
 from api.output import text_table
 from api.output_workflow import alerts_json, assessment_json
-from ontology.dates import SPELLINGS, parse_day
+from ontology.dates import SPELLINGS, day_or_today
 from queries.alerts import Alerts, Lapse
 from queries.assessment import Assessment, YearFigures
 
@@ -68,7 +67,7 @@ def alerts(
     from queries.alerts import alerts as alerts_of
 
     with errors_reported(as_json):
-        day = parse_day("--as-of", as_of) or date.today()
+        day = day_or_today("--as-of", as_of)
         settings = settings_of(ctx)
         db = open_configured(settings, store, ctx)
         a = alerts_of(db, day, station, questions_of(settings), calendar_of(settings), window_days, horizon_days,

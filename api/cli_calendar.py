@@ -12,13 +12,13 @@ from pathlib import Path
 
 import typer
 
-from api.cli_common import JSON, emit, err, errors_reported, out, settings_of
+from api.cli_common import JSON, audit_local, emit, err, errors_reported, out, settings_of
 from api.output_workflow import due_json
 from api.settings import Settings
 from loaders.calendar_file import KeptCalendar, LoadedYears
 from ontology import InvalidInput
 from ontology.dates import SPELLINGS, parse_day
-from queries.workdays import WorkCalendar
+from ontology.workdays import WorkCalendar
 
 calendar_app = typer.Typer(no_args_is_help=True, help="Official working days (China): deadlines, loaded years.")
 
@@ -95,6 +95,9 @@ def load(
 
     with errors_reported(as_json):
         loaded = load_calendar_file(file, settings_of(ctx).calendar_path)
+        # it moves due days and service levels of the years it covers: a write like any other
+        audit_local(settings_of(ctx), "calendar.load", str(file), 201 if loaded.changed else 200, None,
+                    loaded_json(loaded), None if loaded.changed else {"unchanged": True})
         if as_json:
             emit(loaded_json(loaded))
             return

@@ -7,12 +7,10 @@ for an admin key.
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 
 from api.cli_common import JSON, STORE, emit, errors_reported, open_configured, out, settings_of
-from ontology.dates import SPELLINGS, parse_day
+from ontology.dates import SPELLINGS, day_or_today
 
 AS_OF = typer.Option(None, "--as-of", help=f"The file as it stood at the end of this day ({SPELLINGS}). "
                                            "Default: today.")
@@ -34,7 +32,7 @@ def dossier(
 
     with errors_reported(as_json):
         settings = settings_of(ctx)
-        day = parse_day("--as-of", as_of) or date.today()
+        day = day_or_today("--as-of", as_of)
         db = open_configured(settings, store, ctx)
         found = dossier_of(db, enterprise, day, questions_of(settings), calendar_of(settings), question_texts=True)
         emit(dossier_json(found)) if as_json else print_dossier(out, found)

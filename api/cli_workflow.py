@@ -6,14 +6,14 @@ audited as ``local:<user>``.  The same checks and the same JSON as the API (``ap
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import typer
 
 from api.cli_common import JSON, STORE, emit, err, errors_reported, open_configured, out, settings_of
 from api.settings import Settings
-from ontology import InvalidInput
-from ontology.dates import SPELLINGS, parse_day
+from ontology.dates import SPELLINGS, day_or_today, parse_day, today
 from ontology.questions import STATES, Question
 
 record_app = typer.Typer(no_args_is_help=True, help="Service records (工作记录): a station's work log.")
@@ -47,10 +47,13 @@ def _calendar(ctx: typer.Context):
 
 
 def questions_of(settings: Settings) -> list[Question]:
-    """Every question of the ledger (for the assessment and the alerts)."""
+    """Every question of the ledger (for the assessment and the alerts); none before there is a ledger
+    (a read makes no file)."""
     from graph.ledger import Ledger
     from graph.question_book import QuestionBook
 
+    if not settings.ledger_path.exists():
+        return []
     ledger = Ledger(settings.ledger_path)
     try:
         return QuestionBook(ledger).questions()
@@ -59,7 +62,7 @@ def questions_of(settings: Settings) -> list[Question]:
 
 
 def _day(text: str | None, option: str) -> date:
-    return parse_day(option, text) if text else date.today()
+    return day_or_today(option, text)
 
 
 # ---------------------------------------------------------------------------------- records
@@ -97,7 +100,7 @@ def _show(ctx: typer.Context, q: Question, as_json: bool, as_of: date | None = N
     from api.output_workflow import question_json
     from queries.questions import state_of
 
-    s = state_of(q, _calendar(ctx), as_of or max(q.last_day, date.today()))
+    s = state_of(q, _calendar(ctx), as_of or max(q.last_day, today()))
     if as_json:
         emit(question_json(s, q))
         return
@@ -181,22 +184,13 @@ def question_list(
     """The questions as they stood at the end of a day, by day asked."""
     from api.auth import LOCAL
     from api.output_workflow import question_json
-    from api.workflow import visible_questions
-    from queries.questions import state_of
+    from api.workflow import listed
 
     with errors_reported(as_json):
-        if state is not None and state not in STATES:
-            raise InvalidInput(f"--state: {state!r} is none of {', '.join(STATES)}")
         day = _day(as_of, "--as-of")
         db = open_configured(settings_of(ctx), store, ctx)
-        calendar = _calendar(ctx)
-        rows = []
-        for q in visible_questions(db, _book(ctx), LOCAL, station):
-            if q.asked > day:
-                continue
-            s = state_of(q, calendar, day)
-            if (state is None or s.state == state) and (not overdue or s.overdue):
-                rows.append({**question_json(s), "text": q.text})
+        rows = [{**question_json(s), "text": q.text}
+                for s, q in listed(db, _book(ctx), LOCAL, _calendar(ctx), station, state, overdue, day)]
         if as_json:
             emit({"data": rows, "count": len(rows)})
             return
@@ -214,6 +208,8 @@ def question_show(ctx: typer.Context, question: str = typer.Argument(..., metava
     with errors_reported(as_json):
         q = _book(ctx).get(question)
         day = _day(as_of, "--as-of") if as_of else None
+        if day is not None:  # the question as it stood then: its later steps not yet taken
+            q = replace(q, steps=tuple(t for t in q.steps if t.day <= day))
         if as_json:
             _show(ctx, q, True, day)
             return
@@ -228,29 +224,38 @@ def question_show(ctx: typer.Context, question: str = typer.Argument(..., metava
 # ---------------------------------------------------------------------------------- audit
 
 @audit_app.callback(invoke_without_command=True)
-def audit(ctx: typer.Context, since: str | None = typer.Option(None, "--since", help="Entries from this day on."),
-          limit: int = typer.Option(1000, "--limit", min=1), as_json: bool = JSON) -> None:
+def audit(ctx: typer.Context, since: str | None = typer.Option(None, "--since", help="Entries from this day on "
+                                                                                   "(a day in China)."),
+          limit: int | None = typer.Option(None, "--limit", min=1, help="Only the last N entries."),
+          as_json: bool = JSON) -> None:
     """The audit trail, oldest first (`biokg audit verify` checks its chain)."""
     if ctx.invoked_subcommand is not None:
         return
     from dataclasses import asdict
 
+    from ontology.dates import china_midnight_utc
+
     with errors_reported(as_json):
-        start = parse_day("--since", since).isoformat() if since else None
-        entries = _ledger(ctx).entries(0, limit, start)
+        start = china_midnight_utc(parse_day("--since", since)) if since else None
+        entries = _ledger(ctx).entries(0, 1 << 62, start)
+        shown = entries[-limit:] if limit else entries
         if as_json:
-            emit({"data": [asdict(e) for e in entries], "count": len(entries)})
+            emit({"data": [asdict(e) for e in shown], "count": len(shown)})
             return
-        for e in entries:
+        for e in shown:
             out.print(f"{e.seq:>6}  {e.at}  {e.actor:<16} {e.role:<8} {e.action:<20} {e.status}  {e.target}",
                       markup=False)
+        err.print(f"{len(shown)} of {len(entries)} entries" + (f" since {since}" if since else ""))
 
 
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context, as_json: bool = JSON) -> None:
-    """Check the hash chain: an entry edited, deleted or inserted is found (exit 1)."""
+def audit_verify(ctx: typer.Context, head: str | None = typer.Option(
+                     None, "--head", help="SEQ:HASH printed by an earlier verify: that entry must still be there."),
+                 as_json: bool = JSON) -> None:
+    """Check the hash chain: an entry edited, deleted or inserted is found (exit 1). Keep the head it
+    prints somewhere else and pass it next time with --head: then a cut end is found too."""
     with errors_reported(as_json):
-        v = _ledger(ctx).verify()
+        v = _ledger(ctx).verify(head)
         if as_json:
             emit({"ok": v.ok, "entries": v.entries, "head": v.head,
                   "problems": [{"seq": s, "message": m} for s, m in v.problems]})

@@ -19,7 +19,7 @@ from graph import Store
 from graph.ledger import Ledger
 from graph.question_book import QuestionBook
 from ontology import Forbidden, InvalidInput, Unauthorized
-from queries.network import served_districts
+from queries.network import in_scope_of
 
 if TYPE_CHECKING:
     from loaders.calendar_file import KeptCalendar
@@ -96,21 +96,13 @@ def allowed(capability: str) -> Callable[..., Principal]:
 
 def records_visible(store: Store, who: Principal) -> Callable[[str], bool]:
     """Whether the caller may see the service records (TRACKS edges) of a station: those who may read
-    scorecards see all; a station key those of the stations that serve one of its districts; others none.
-    Records are a station's work log: private to the districts it serves."""
+    scorecards see all; a station key those of the stations whose districts it serves
+    (``queries.network.in_scope_of``); others none.  Records are a station's work log."""
     if who.may("scorecards"):
         return lambda station: True
     if who.station is None:
         return lambda station: False
-    mine = served_districts(store, who.station)
-    seen: dict[str, bool] = {}
-
-    def visible(station: str) -> bool:
-        if station not in seen:
-            seen[station] = station == who.station or bool(served_districts(store, station) & mine)
-        return seen[station]
-
-    return visible
+    return in_scope_of(store, who.station)
 
 
 # ---------------------------------------------------------------------------------- pages

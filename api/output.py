@@ -67,6 +67,12 @@ def hit_json(h: SearchHit) -> dict[str, Any]:
     return {"id": h.node.id, "kind": h.node.kind, "name": h.node.name, "rank": h.rank, "matched": h.matched}
 
 
+def load_summary(store, load_id: str) -> dict[str, Any] | None:
+    """What the store holds of one load (for the audit trail's ``before`` of an unload)."""
+    return next(({"load_id": r.load_id, "nodes": r.nodes, "edges": r.edges} for r in store.loads()
+                 if r.load_id == load_id), None)
+
+
 def result_json(r: WriteResult) -> dict[str, Any]:
     return asdict(r)
 

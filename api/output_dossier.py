@@ -11,12 +11,9 @@ from rich.console import Console
 from rich.text import Text
 
 from api.output import text_table
+from api.output_workflow import iso
 from ontology import ENUMS, FIELD_BY_ID, SEGMENT_BY_ID
 from queries.dossier import Dossier, Leads
-
-
-def _day(d) -> str | None:
-    return d.isoformat() if d else None
 
 
 def _leads(leads: Leads, with_segment: bool) -> dict[str, Any]:
@@ -55,7 +52,7 @@ def dossier_json(d: Dossier) -> dict[str, Any]:
         "questions": {"total": q.total, "by_state": dict(q.by_state), "overdue": q.overdue,
                       "items": None if d.question_items is None else [
                           {"id": i.id, "station": i.station, "category": i.category, "state": i.state,
-                           "asked": i.asked.isoformat(), "due": _day(i.due), "overdue": i.overdue, "text": i.text}
+                           "asked": i.asked.isoformat(), "due": iso(i.due), "overdue": i.overdue, "text": i.text}
                           for i in d.question_items]},
         "questions_withheld": False,
         "coverage": {"district": asdict(d.coverage.district) if d.coverage.district else None,

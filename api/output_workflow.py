@@ -9,22 +9,23 @@ from typing import Any
 
 from api.output_coverage import RATE_DIGITS
 from ontology.questions import Question, Step
+from ontology.workdays import Due
 from queries.alerts import Alerts
 from queries.assessment import Assessment
 from queries.questions import QuestionState, ServiceLevel
-from queries.workdays import Due
 
 
-def _day(d: date | None) -> str | None:
+def iso(d: date | None) -> str | None:
+    """A day as ISO text, or None."""
     return d.isoformat() if d else None
 
 
 def question_json(s: QuestionState, q: Question | None = None) -> dict:
     """A question's row (``q`` given: with its text and its steps, for those who may read them)."""
     row = {"id": s.id, "station": s.station, "enterprise": s.enterprise, "category": s.category,
-           "state": s.state, "asked": _day(s.asked), "escalated_at": _day(s.escalated_at),
-           "escalated_to": s.escalated_to, "path": list(s.path), "due": _day(s.due),
-           "due_provisional": s.due_provisional, "answered_at": _day(s.answered_at), "closed_at": _day(s.closed_at),
+           "state": s.state, "asked": iso(s.asked), "escalated_at": iso(s.escalated_at),
+           "escalated_to": s.escalated_to, "path": list(s.path), "due": iso(s.due),
+           "due_provisional": s.due_provisional, "answered_at": iso(s.answered_at), "closed_at": iso(s.closed_at),
            "overdue": s.overdue, "working_days": s.working_days, "within": s.within}
     if q is not None:
         row["text"] = q.text

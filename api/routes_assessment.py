@@ -7,8 +7,6 @@ they are shown to those who may read the questions, and counted for the others.
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Query
 
 from api import workflow
@@ -16,18 +14,13 @@ from api.auth import Principal
 from api.deps import Context, caller, context, needs, refuse
 from api.models_workflow import AlertsOut, AssessmentOut
 from api.output_workflow import alerts_json, assessment_json
-from ontology.dates import parse_day
+from ontology.dates import day_or_today
 from queries.alerts import alerts
 from queries.assessment import scorecard_years
-from queries.network import served_districts
+from queries.network import in_scope_of
 from queries.terms import node_id
 
 router = APIRouter(prefix="/api/v1", tags=["assessment"])
-
-
-def _shares_a_district(ctx: Context, who: Principal):
-    mine = served_districts(ctx.store, who.station) if who.station else frozenset()
-    return lambda station: station == who.station or bool(served_districts(ctx.store, station) & mine)
 
 
 @router.get("/scorecard", response_model=AssessmentOut, openapi_extra=needs("scorecards"))
@@ -39,7 +32,7 @@ def get_scorecard(years: list[int] = Query(..., description="the years to assess
         refuse(who, "scorecards")
     a = assessment_json(scorecard_years(ctx.store, years, ctx.questions.questions(), ctx.calendars.current()))
     if not who.may("scorecards"):  # a station key: the stations of its districts
-        mine = _shares_a_district(ctx, who)
+        mine = in_scope_of(ctx.store, who.station)
         a["figures"] = [f for f in a["figures"] if mine(f["station"])]
         a["histories"] = [h for h in a["histories"] if mine(h["station"])]
         a["flagged"] = [s for s in a["flagged"] if mine(s)]
@@ -56,13 +49,14 @@ def get_alerts(station: str | None = Query(None, max_length=200, description="a 
     if not (who.may("scorecards") or who.station is not None):
         refuse(who, "scorecards", "read alerts")
     sid = node_id(ctx.store, station, ("Station",), "station") if station else who.station
-    if not who.may("scorecards") and (sid is None or not _shares_a_district(ctx, who)(sid)):
+    if not who.may("scorecards") and (sid is None or not in_scope_of(ctx.store, who.station)(sid)):
         refuse(who, "scorecards", f"read the alerts of {sid or 'every station'}")
     if sid is None:
         refuse(who, "citywide", "read the alerts of every station")
-    day = parse_day("as_of", as_of) if as_of else date.today()
+    day = day_or_today("as_of", as_of)
     found = alerts_json(alerts(ctx.store, day, sid, ctx.questions.questions(), ctx.calendars.current()))
     scope = workflow.question_scope(ctx.store, who)
     shown = [q for q in found["questions"] if scope(q["station"])]
-    return {**found, "questions": shown, "questions_withheld": len(shown) < len(found["questions"]),
-            "questions_due": len(found["questions"])}
+    # the count of questions due is a figure: for those who read scorecards, else of those in scope
+    due = len(found["questions"]) if who.may("scorecards") else len(shown)
+    return {**found, "questions": shown, "questions_withheld": len(shown) < due, "questions_due": due}

@@ -10,8 +10,6 @@ the stations in its scope, as ``/service-levels``), else ``questions`` is null a
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Path, Query
 
 from api.auth import Principal
@@ -19,7 +17,7 @@ from api.deps import Context, caller, context, needs, records_visible, refuse
 from api.models_dossier import DossierOut
 from api.output_dossier import dossier_json
 from api.workflow import question_scope
-from ontology.dates import SPELLINGS, parse_day
+from ontology.dates import SPELLINGS, day_or_today
 from queries.dossier import dossier
 
 router = APIRouter(prefix="/api/v1", tags=["dossier"])
@@ -33,7 +31,7 @@ def get_dossier(enterprise: str = Path(..., min_length=1, max_length=200, descri
     """An enterprise's service file: products with stages and channels, key projects, service records,
     question counts, coverage and why, the top matches for its needs and 产学研用 brokers."""
     refuse(who, "read")
-    day = parse_day("as_of", as_of) or date.today()
+    day = day_or_today("as_of", as_of)
     counts = who.may("scorecards") or who.may("questions")
     asked = ctx.questions.questions() if counts else []
     scope = question_scope(ctx.store, who)

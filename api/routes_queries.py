@@ -15,11 +15,12 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from api import output_matching as show
 from api.auth import Principal
-from api.deps import Context, allowed, context, needs, refuse, served_districts
+from api.deps import Context, allowed, context, needs, refuse
 from api.models import CoverageOut
 from api.models_matching import BrokerOut, ChainOut, MatchOut, PartnersOut, PatentsOut
 from api.output_coverage import coverage_json
 from ontology.dates import SPELLINGS, parse_day
+from queries.network import served_districts
 from queries.questions import service_levels
 
 router = APIRouter(prefix="/api/v1", tags=["queries"])

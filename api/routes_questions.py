@@ -7,6 +7,7 @@ question out of scope is a 404, as if it did not exist); analysts read only the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -19,8 +20,7 @@ from api.models import ErrorOut
 from api.models_workflow import QuestionIn, QuestionOut, QuestionPage, ServiceLevelsOut, StepIn, WorkdaysOut
 from api.output_workflow import due_json, question_json, service_level_json
 from api.routes_writes import audited
-from ontology import InvalidInput
-from ontology.dates import parse_day
+from ontology.dates import day_or_today, parse_day, today
 from ontology.questions import STATES
 from queries.questions import service_levels, state_of
 
@@ -30,7 +30,7 @@ _AS_OF = Query(None, max_length=40, description="the state at the end of this da
 
 
 def _as_of(text: str | None) -> date:
-    return parse_day("as_of", text) if text else date.today()
+    return day_or_today("as_of", text)
 
 
 @router.post("/questions", status_code=201, response_model=QuestionOut,
@@ -53,7 +53,7 @@ def _stepped(action: str, summary: str):
         with audited(ctx, who, f"questions.{action}", question, {"to": body.to} if body.to else None):
             done = workflow.step(ctx.store, ctx.questions, who, question, action, body.date, body.note, body.to)
         q = done.after
-        return {**question_json(state_of(q, ctx.calendars.current(), max(q.last_day, date.today())), q),
+        return {**question_json(state_of(q, ctx.calendars.current(), max(q.last_day, today())), q),
                 "changed": done.changed}
 
     take.__doc__ = summary
@@ -83,19 +83,10 @@ def list_questions(station: str | None = Query(None, max_length=200, description
                    limit: int = Query(50, ge=1, le=MAX_LIMIT), cursor: str | None = Query(None, max_length=200),
                    who: Principal = Depends(allowed("questions")), ctx: Context = Depends(context)) -> dict:
     """The questions the key may read, as they stood at the end of `as_of`, by day asked then id."""
-    if state is not None and state not in STATES:
-        raise InvalidInput(f"state: {state!r} is none of {', '.join(STATES)}")
     day = _as_of(as_of)
     query = ["questions", station, state, overdue, day.isoformat()]
     offset = decode_cursor(cursor, query)
-    calendar = ctx.calendars.current()
-    rows = []
-    for q in workflow.visible_questions(ctx.store, ctx.questions, who, station):
-        if q.asked > day:
-            continue
-        s = state_of(q, calendar, day)
-        if (state is None or s.state == state) and (not overdue or s.overdue):
-            rows.append((s, q))
+    rows = workflow.listed(ctx.store, ctx.questions, who, ctx.calendars.current(), station, state, overdue, day)
     return page(rows, offset, limit, query, lambda r: {**question_json(r[0]), "text": r[1].text})
 
 
@@ -104,7 +95,9 @@ def get_question(question: str = _QUESTION_ID, as_of: str | None = _AS_OF,
                  who: Principal = Depends(allowed("questions")), ctx: Context = Depends(context)) -> dict:
     """One question with its text and every step (who took it, when, with what note)."""
     q = workflow.visible_question(ctx.store, ctx.questions, who, question)
-    return question_json(state_of(q, ctx.calendars.current(), _as_of(as_of)), q)
+    day = _as_of(as_of)
+    q = replace(q, steps=tuple(t for t in q.steps if t.day <= day))  # as it stood: later steps not yet taken
+    return question_json(state_of(q, ctx.calendars.current(), day), q)
 
 
 @router.get("/service-levels", response_model=ServiceLevelsOut, openapi_extra=needs("scorecards"))

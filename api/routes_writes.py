@@ -43,7 +43,7 @@ from ontology import (
     Problem,
     TooLarge,
 )
-from ontology.dates import parse_day
+from ontology.dates import china_midnight_utc, parse_day
 from queries.terms import node_id
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
@@ -212,8 +212,7 @@ def delete_load(load_id: str = Path(..., min_length=1, max_length=200),
     from loaders.mapping.undo import unload
 
     with audited(ctx, who, "loads.delete", load_id) as result:
-        before = next(({"load_id": r.load_id, "nodes": r.nodes, "edges": r.edges} for r in ctx.store.loads()
-                       if r.load_id == load_id), None)
+        before = output.load_summary(ctx.store, load_id)
         done = unload(ctx.store, load_id)
         result.update(status=200, before=before, after=None, nodes_deleted=done.nodes_deleted,
                       edges_deleted=done.edges_deleted)
@@ -251,11 +250,11 @@ def revoke_key(key_id: str = Path(..., min_length=1, max_length=40), who: Princi
 
 @router.get("/audit", response_model=AuditPage, openapi_extra=needs("audit"))
 def audit(limit: int = Query(100, ge=1, le=MAX_LIMIT), cursor: str | None = Query(None, max_length=200),
-          since: str | None = Query(None, max_length=40, description="entries from this day on (the date language)"),
+          since: str | None = Query(None, max_length=40, description="entries from this day on (a day in China)"),
           _=Depends(allowed("audit")), ctx: Context = Depends(context)) -> dict:
     """The audit trail, oldest first: when, which key and role, what, the values before and after, and
     the writes refused.  Each entry carries the hash of the one before (`biokg audit verify`)."""
-    start = parse_day("since", since).isoformat() if since else None
+    start = china_midnight_utc(parse_day("since", since)) if since else None
     after = decode_cursor(cursor, ["audit", start], bound=None)
     entries = ctx.ledger.entries(after, limit + 1, start)
     shown = entries[:limit]

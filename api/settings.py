@@ -31,13 +31,14 @@ class Settings(BaseSettings):
     workers: int = 1
     # the API keys, the audit trail and the enterprise questions (private: never graph nodes)
     ledger_file: Path | None = None  # default: <data_dir>/ledger.sqlite
+    keys_file: Path | None = None  # the ledger's former name (BIOKG_KEYS_FILE), still read when it is set
     calendar_file: Path | None = None  # years loaded by `biokg calendar load`; default: <data_dir>/calendar.csv
     anonymous_read: bool | None = None  # default: on only when serving on loopback
     max_body_mb: float = 64.0  # uploads (POST /api/v1/loads); JSON bodies are capped at 1 MiB
 
     @property
     def ledger_path(self) -> Path:
-        return self.ledger_file or self.data_dir / "ledger.sqlite"
+        return self.ledger_file or self.keys_file or self.data_dir / "ledger.sqlite"
 
     @property
     def calendar_path(self) -> Path:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeVar
 
 from api.auth import Principal
@@ -25,9 +25,10 @@ from graph.question_book import QuestionBook, Stepped
 from graph.text import UNSAFE_TEXT
 from loaders.tables import RawTable
 from ontology import EDGE_KINDS, ENUMS, FieldErrors, Forbidden, InvalidInput, LoadError, NotFound
-from ontology.dates import parse_day
-from ontology.questions import Question
-from queries.network import escalation_path, members_of, served_districts
+from ontology.dates import parse_day, today
+from ontology.questions import STATES, Question
+from queries.network import escalation_path, in_scope_of, members_of
+from queries.questions import QuestionState, state_of
 from queries.terms import node_id
 
 T = TypeVar("T")
@@ -45,8 +46,12 @@ def resolved(field: str, resolve: Callable[[], T]) -> T:
 
 
 def day_of(field: str, text: str | None) -> date:
-    """The day a write is dated: ``text`` in the date language, else today."""
-    return resolved(field, lambda: parse_day(field, text)) if text else date.today()
+    """The day a write is dated: ``text`` in the date language, else today (in China).  Back-filling is
+    normal; a day after tomorrow is a mistake (it would also lock a question: no step may precede it)."""
+    day = resolved(field, lambda: parse_day(field, text)) if text else today()
+    if day > today() + timedelta(days=1):
+        raise FieldErrors([{"field": f"body.{field}", "message": f"{day} has not come yet"}])
+    return day
 
 
 # ---------------------------------------------------------------------------------- records
@@ -185,20 +190,13 @@ def _department(store: Store, text: str) -> str:
 
 
 def question_scope(store: Store, who: Principal) -> Callable[[str], bool]:
-    """Whether the caller may read the questions of a station."""
-    if who.may("questions") and who.station is None:
-        return lambda station: True
-    if who.station is None or not who.may("questions"):
+    """Whether the caller may read the questions of a station: admins and the command line all; a
+    station key those of the stations whose districts it serves (``queries.network.in_scope_of``)."""
+    if not who.may("questions"):
         return lambda station: False
-    mine = served_districts(store, who.station)
-    seen: dict[str, bool] = {}
-
-    def visible(station: str) -> bool:
-        if station not in seen:
-            seen[station] = station == who.station or bool(served_districts(store, station) & mine)
-        return seen[station]
-
-    return visible
+    if who.station is None:
+        return lambda station: True
+    return in_scope_of(store, who.station)
 
 
 def visible_question(store: Store, book: QuestionBook, who: Principal, question: str) -> Question:
@@ -220,3 +218,19 @@ def visible_questions(store: Store, book: QuestionBook, who: Principal, station:
         sid = node_id(store, station, ("Station",), "station")  # a query parameter: 400 or 404, not a field
         wanted = (sid, *members_of(store, sid))
     return [q for q in book.questions(wanted) if scope(q.station)]
+
+
+def listed(store: Store, book: QuestionBook, who: Principal, calendar, station: str | None, state: str | None,
+           overdue: bool, as_of: date) -> list[tuple[QuestionState, Question]]:
+    """The questions the caller may read as they stood at the end of ``as_of`` (asked by then), with
+    the given state, or only the overdue ones; by day asked, then id."""
+    if state is not None and state not in STATES:
+        raise InvalidInput(f"state: {state!r} is none of {', '.join(STATES)}")
+    rows = []
+    for q in visible_questions(store, book, who, station):
+        if q.asked > as_of:
+            continue
+        s = state_of(q, calendar, as_of)
+        if (state is None or s.state == state) and (not overdue or s.overdue):
+            rows.append((s, q))
+    return rows

@@ -670,20 +670,20 @@ class EmbeddedStore:
             g = self.nx
             if node_id not in g._node:
                 raise NotFound(f"no node {node_id!r}")
-            found = []
-            if direction in ("out", "both"):
-                found += [(d, s, d, a, "out") for s, d, a in g.out_edges(node_id, data=True)]
-            if direction in ("in", "both"):
-                found += [(s, s, d, a, "in") for s, d, a in g.in_edges(node_id, data=True)]
-            out = []
-            for other, s, d, attrs, way in found:
-                if ek is not None and attrs["kind"] not in ek:
-                    continue
-                if nk is not None and g._node[other]["kind"] not in nk:
-                    continue
-                if s == d and way == "in":  # a self-loop is reported once
-                    continue
-                out.append(Neighbour(self._edge(s, d, attrs), self._node(other), way))
+            nodes, out = g._node, []
+            ways = [(g._succ, "out")] * (direction != "in") + [(g._pred, "in")] * (direction != "out")
+            for adjacency, way in ways:
+                # by the node at the other end first: a station with many records (TRACKS) and one core
+                # (PART_OF) is asked for its core without a look at each record
+                for other, keyed in adjacency[node_id].items():
+                    if nk is not None and nodes[other]["kind"] not in nk:
+                        continue
+                    if other == node_id and way == "in":  # a self-loop is reported once
+                        continue
+                    s, d = (node_id, other) if way == "out" else (other, node_id)
+                    for attrs in keyed.values():
+                        if ek is None or attrs["kind"] in ek:
+                            out.append(Neighbour(self._edge(s, d, attrs), self._node(other), way))
         out.sort(key=lambda n: (n.edge.kind, n.node.id, n.edge.key, n.direction))
         return out
 

@@ -4,10 +4,12 @@ the audit trail of every write.
 
 The audit trail is append-only and chained: each entry carries the SHA-256 of the entry before it
 and its own, computed over its stored fields, so ``verify()`` detects an entry edited, deleted or
-inserted out of turn.  Triggers refuse UPDATE and DELETE on the trail; ``AUTOINCREMENT`` keeps the
-highest number ever given in ``sqlite_sequence``, so a deleted last entry shows too.  (Whoever can
-rewrite the whole file can rewrite the whole chain: keep ``verify``'s head hash somewhere else to
-detect that.)
+inserted out of turn.  Triggers refuse UPDATE and DELETE, and an INSERT that is not the next entry
+after the last (so ``INSERT OR REPLACE`` cannot swap one); ``AUTOINCREMENT`` keeps the highest
+number ever given in ``sqlite_sequence``, so a deleted last entry shows too.  Whoever can rewrite
+the file itself (drop the triggers, edit ``sqlite_sequence``) can cut the chain's end unseen: keep
+the head ``verify`` prints (``SEQ:HASH``) somewhere else and check against it
+(``verify(head=…)``, ``biokg audit verify --head SEQ:HASH``).
 
 The file is in WAL mode with ``synchronous=FULL``: an acknowledged entry survives a crash, and
 several server processes share it (each write is one ``BEGIN IMMEDIATE`` transaction).
@@ -32,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ontology.errors import InvalidInput
+
 GENESIS = "0" * 64
 
 _DDL = """
@@ -44,6 +48,10 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_appends_only BEFORE INSERT ON audit
+WHEN NEW.seq <= coalesce((SELECT max(seq) FROM audit), 0)
+  OR NEW.prev != coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), '""" + GENESIS + """')
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: an entry follows the last one'); END;
 """
 _FIELDS = "seq, at, key_id, role, actor, action, target, status, before, after, detail, prev, hash"
 
@@ -85,7 +93,7 @@ class AuditEntry:
 class Verification:
     ok: bool
     entries: int
-    head: str  # the last entry's hash (GENESIS for an empty trail)
+    head: str  # "SEQ:HASH" of the last entry ("0:" + GENESIS for an empty trail): keep it elsewhere
     problems: tuple[tuple[int, str], ...]  # (seq, what is wrong), in order
 
 
@@ -113,7 +121,22 @@ class Ledger:
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")
-        self.conn.executescript(_DDL)
+        with self.lock:
+            old = {r[1] for r in self.conn.execute("PRAGMA table_info(audit)")}
+            if old and "hash" not in old:  # a keys file of before the chain: chain its entries, as they were
+                self.conn.execute("ALTER TABLE audit RENAME TO audit_unchained")
+            self.conn.executescript(_DDL)
+            if old and "hash" not in old:
+                self._chain_unchained()
+
+    def _chain_unchained(self) -> None:
+        rows = self.conn.execute("SELECT at, key_id, role, action, target, status, detail FROM audit_unchained "
+                                 "ORDER BY seq").fetchall()
+        with self.transaction() as tx:
+            for at, key_id, role, action, target, status, detail in rows:
+                self.append(tx, Actor(key_id, role), action, target, status, None, None,
+                            {**json.loads(detail), "chained_later": True}, at=at)
+            tx.execute("DROP TABLE audit_unchained")
 
     def close(self) -> None:
         self.conn.close()
@@ -130,14 +153,25 @@ class Ledger:
                 raise
             self.conn.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: several statements see one moment of the file, whatever other
+        processes commit meanwhile."""
+        with self.lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield self.conn
+            finally:
+                self.conn.execute("COMMIT")
+
     def append(self, tx: sqlite3.Connection, actor: Actor, action: str, target: str, status: int,
-               before: Any, after: Any, detail: dict[str, Any] | None = None) -> AuditEntry:
+               before: Any, after: Any, detail: dict[str, Any] | None = None, at: str | None = None) -> AuditEntry:
         """Add an entry to the trail, inside ``tx`` (a ``transaction()``)."""
         row = tx.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         used = tx.execute("SELECT seq FROM sqlite_sequence WHERE name='audit'").fetchone()
         seq = max(row[0] if row else 0, used[0] if used else 0) + 1
         prev = row[1] if row else GENESIS
-        values = (seq, now(), actor.key_id, actor.role, actor.label, action, target[:500], status,
+        values = (seq, at or now(), actor.key_id, actor.role, actor.label, action, target[:500], status,
                   canonical(before), canonical(after), canonical(detail or {}), prev)
         digest = entry_hash(*values)
         tx.execute(f"INSERT INTO audit ({_FIELDS}) VALUES ({', '.join('?' * 13)})", (*values, digest))
@@ -156,11 +190,13 @@ class Ledger:
                                      (after, since or "", limit)).fetchall()
         return [_entry(r) for r in rows]
 
-    def verify(self) -> Verification:
+    def verify(self, head: str | None = None) -> Verification:
         """Walk the chain: every entry's hash over its fields, its link to the one before, no number
-        missing, none deleted from the end."""
+        missing, none deleted from the end; with ``head`` (a ``SEQ:HASH`` kept from an earlier
+        verification), that entry is still there, unchanged."""
         problems: list[tuple[int, str]] = []
         prev, expected, count = GENESIS, 1, 0
+        hashes: dict[int, str] = {}
         with self.lock:
             rows = self.conn.execute(f"SELECT {_FIELDS} FROM audit ORDER BY seq").fetchall()
             used = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name='audit'").fetchone()
@@ -174,10 +210,16 @@ class Ledger:
                 problems.append((seq, "does not follow the entry before it (its link to it differs)"))
             if entry_hash(*row[:12]) != stored_hash:
                 problems.append((seq, "has been changed since it was written (its hash differs)"))
-            prev, expected = stored_hash, seq + 1
+            prev, expected, hashes[seq] = stored_hash, seq + 1, stored_hash
         if used and used[0] >= expected:
             problems.append((used[0], f"entries {expected}–{used[0]} were deleted from the end"))
-        return Verification(not problems, count, prev, tuple(problems))
+        if head is not None:
+            seq_text, _, kept = head.partition(":")
+            if not seq_text.isdigit() or len(kept) != 64:
+                raise InvalidInput(f"head: {head!r} is not SEQ:HASH as verify prints it")
+            if hashes.get(int(seq_text)) != kept:
+                problems.append((int(seq_text), "the head kept from an earlier verification is gone or changed"))
+        return Verification(not problems, count, f"{expected - 1}:{prev}", tuple(problems))
 
 
 def _entry(row: tuple) -> AuditEntry:

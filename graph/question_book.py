@@ -1,9 +1,12 @@
 """The enterprise questions, kept in the ledger (never in the graph: they may hold trade secrets).
 
 Each write is one transaction with its audit entry: a question and the record of who asked it, a
-step and the values before and after it.  Writes are idempotent: asking the same question again
-(same station, enterprise, category, text and day) gives the one already there, and repeating a
-question's last step (same action, day, note and department) changes nothing.
+step and the values before and after it.  The trail keeps a text's SHA-256 and length, never the
+text (an entry cannot be taken back; a text typed by mistake can).  Writes are idempotent: asking
+the same question again (same station, enterprise, category, text and day) gives the one already
+there, and repeating a question's last step (same action, day, note and department) changes nothing.
+A question's id is random (``question:<16 hex>``): it shows in URLs and logs, so it must tell
+nothing of the text.
 
 >>> from graph.ledger import Actor, Ledger
 >>> book, me = QuestionBook(Ledger(":memory:")), Actor(None, "local", "ana")
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +31,8 @@ from ontology.questions import Question, Step
 _DDL = """
 CREATE TABLE IF NOT EXISTS questions (
     id TEXT PRIMARY KEY, station TEXT NOT NULL, enterprise TEXT NOT NULL, category TEXT NOT NULL,
-    text TEXT NOT NULL, asked TEXT NOT NULL, at TEXT NOT NULL, key_id TEXT, role TEXT NOT NULL
+    text TEXT NOT NULL, asked TEXT NOT NULL, at TEXT NOT NULL, key_id TEXT, role TEXT NOT NULL,
+    content TEXT NOT NULL UNIQUE
 );
 CREATE INDEX IF NOT EXISTS questions_station ON questions (station);
 CREATE TABLE IF NOT EXISTS question_steps (
@@ -45,18 +50,17 @@ class Stepped:
     changed: bool  # False: the step repeated the last one, nothing was written
 
 
-def question_id(station: str, enterprise: str, category: str, text: str, asked: date) -> str:
-    """The same question (station, enterprise, category, text, day) always gets the same id."""
+def content_key(station: str, enterprise: str, category: str, text: str, asked: date) -> str:
+    """What makes a question the same one (station, enterprise, category, text, day): its digest."""
     key = "\x1f".join((station, enterprise, category, text.strip(), asked.isoformat()))
-    return "question:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
-def question_json(q: Question, text: bool = True) -> dict:
-    """A question as the audit trail keeps it (the text where ``text``)."""
+def audit_record(q: Question) -> dict:
+    """A question as the audit trail keeps it: its text only as a digest and a length."""
     data = {"id": q.id, "station": q.station, "enterprise": q.enterprise, "category": q.category,
-            "asked": q.asked.isoformat(), "state": q.state_before()}
-    if text:
-        data["text"] = q.text
+            "asked": q.asked.isoformat(), "state": q.state_before(),
+            "text_sha256": hashlib.sha256(q.text.encode()).hexdigest(), "text_chars": len(q.text)}
     if q.steps:
         last = q.steps[-1]
         data["last_step"] = {"action": last.action, "day": last.day.isoformat(), "note": last.note,
@@ -73,17 +77,20 @@ class QuestionBook:
     def ask(self, station: str, enterprise: str, category: str, text: str, day: date,
             actor: Actor) -> tuple[Question, bool]:
         """A new question at ``station`` (ids resolved by the caller), and whether it is new."""
-        qid = question_id(station, enterprise, category, text, day)
+        content = content_key(station, enterprise, category, text, day)
         with self.ledger.transaction() as tx:
-            found = self._get(tx, qid)
-            if found is not None:
-                self.ledger.append(tx, actor, "questions.create", qid, 200, question_json(found),
-                                   question_json(found), {"unchanged": True})
+            row = tx.execute("SELECT id FROM questions WHERE content=?", (content,)).fetchone()
+            if row is not None:
+                found = self._get(tx, row[0])
+                self.ledger.append(tx, actor, "questions.create", found.id, 200, audit_record(found),
+                                   audit_record(found), {"unchanged": True})
                 return found, False
-            tx.execute("INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (qid, station, enterprise, category, text, day.isoformat(), now(), actor.key_id, actor.role))
+            qid = "question:" + secrets.token_hex(8)
+            tx.execute("INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (qid, station, enterprise, category, text, day.isoformat(), now(), actor.key_id, actor.role,
+                        content))
             q = Question(qid, station, enterprise, category, text, day, ())
-            self.ledger.append(tx, actor, "questions.create", qid, 201, None, question_json(q))
+            self.ledger.append(tx, actor, "questions.create", qid, 201, None, audit_record(q))
         return q, True
 
     def step(self, question: str, action: str, day: date, actor: Actor, note: str = "", to: str | None = None,
@@ -94,8 +101,8 @@ class QuestionBook:
             if before is None:
                 raise NotFound(f"no question {question!r}")
             if before.steps and _same(before.steps[-1], action, day, note, to):
-                self.ledger.append(tx, actor, f"questions.{action}", question, 200, question_json(before),
-                                   question_json(before), {"unchanged": True})
+                self.ledger.append(tx, actor, f"questions.{action}", question, 200, audit_record(before),
+                                   audit_record(before), {"unchanged": True})
                 return Stepped(before, before, False)
             seq = len(before.steps) + 1
             s = Step(seq, action, day, note, to, path, now(), actor.key_id, actor.role)
@@ -103,8 +110,8 @@ class QuestionBook:
             tx.execute("INSERT INTO question_steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (question, seq, action, day.isoformat(), note, to, json.dumps(list(path)), s.at,
                         actor.key_id, actor.role))
-            self.ledger.append(tx, actor, f"questions.{action}", question, 200, question_json(before),
-                               question_json(after))
+            self.ledger.append(tx, actor, f"questions.{action}", question, 200, audit_record(before),
+                               audit_record(after))
         return Stepped(before, after, True)
 
     def get(self, question: str) -> Question:
@@ -117,7 +124,7 @@ class QuestionBook:
     def questions(self, stations: Iterable[str] | None = None) -> list[Question]:
         """The questions of ``stations`` (all when None), by day asked, then id."""
         wanted = None if stations is None else sorted(set(stations))
-        with self.ledger.lock:
+        with self.ledger.reading():  # the questions and their steps as of one moment
             if wanted is None:
                 rows = self.ledger.conn.execute("SELECT * FROM questions").fetchall()
                 steps = self.ledger.conn.execute("SELECT * FROM question_steps ORDER BY question, seq").fetchall()

@@ -39,7 +39,7 @@ from loaders.sheets import neutralise, write_file
 from loaders.tables import decode, read_csv
 from ontology import InvalidInput, LoadError, Location, Problem
 from ontology.dates import read_date
-from queries.workdays import WorkCalendar
+from ontology.workdays import WorkCalendar
 
 KINDS = {"holiday": False, "休": False, "假日": False, "workday": True, "班": True, "工作日": True}
 KIND_NAMES = {False: "holiday", True: "workday"}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from ontology.errors import InvalidInput
 
@@ -77,3 +77,21 @@ def parse_day(name: str, text: str | None) -> date | None:
         return read_date(text)
     except ValueError as exc:
         raise InvalidInput(f"{name}: {exc}") from None
+
+
+CHINA = timezone(timedelta(hours=8), "CST")  # China Standard Time: one zone, no summer time
+
+
+def today() -> date:
+    """The day it is in China (a station's day), whatever the server's own zone."""
+    return datetime.now(CHINA).date()
+
+
+def china_midnight_utc(day: date) -> str:
+    """The UTC instant (ISO, seconds) at which ``day`` begins in China: where a day's audit entries start."""
+    return datetime(day.year, day.month, day.day, tzinfo=CHINA).astimezone(UTC).isoformat()
+
+
+def day_or_today(name: str, text: str | None) -> date:
+    """An ``as_of`` option or parameter called ``name``: the day it spells, else today (in China)."""
+    return parse_day(name, text) if text else today()  # type: ignore[return-value]

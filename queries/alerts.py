@@ -47,6 +47,7 @@ from ontology import InvalidInput
 from ontology.questions import Question
 from queries.coverage import CoverageReport, coverage
 from queries.coverage_facts import TRACKING
+from queries.network import members_of, served_districts
 from queries.questions import Calendar, QuestionState, due_soon, state_of
 from queries.terms import node_id
 
@@ -124,24 +125,12 @@ def alerts(store: Store, as_of: date, station: str | None = None, questions: Ite
     if sid is None:
         stations, districts = tuple(sorted(s.id for s in now.stations)), tuple(d.id for d in now.districts)
     else:
-        stations = members(store, sid)
-        districts = tuple(sorted({n.node.id for s in stations
-                                  for n in store.neighbours(s, ("SERVES",), ("District",), "out")}))
+        stations = (sid, *members_of(store, sid))
+        districts = tuple(sorted(served_districts(store, sid)))
     lapsed, lapsing, quiet = _Scope(store, now, later, districts, as_of).alerts()
     asked = [q for q in qs if sid is None or q.station in stations]
     return Alerts(as_of, sid, stations, districts, window_days, horizon_days, due_within, lapsed, lapsing,
                   question_alerts(asked, calendar, as_of, due_within) if calendar is not None else (), quiet)
-
-
-def members(store: Store, station: str) -> tuple[str, ...]:
-    """The station and the stations PART_OF it, transitively, by id."""
-    found, todo = {station}, [station]
-    while todo:
-        for n in store.neighbours(todo.pop(), ("PART_OF",), ("Station",), "in"):
-            if n.node.id not in found:
-                found.add(n.node.id)
-                todo.append(n.node.id)
-    return tuple(sorted(found))
 
 
 def lapse_days(last: date | None, window_days: int, as_of: date) -> tuple[date | None, int | None]:

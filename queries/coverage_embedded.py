@@ -13,9 +13,6 @@ from collections import defaultdict
 from graph.view import GraphView
 from queries.coverage_facts import (
     COUNTED_LEVELS,
-    INNOVATION_CHANNELS,
-    INNOVATIVE_CLASSES,
-    INNOVATIVE_TYPES,
     TRACKING,
     Candidate,
     DistrictFacts,
@@ -24,6 +21,7 @@ from queries.coverage_facts import (
     StationFacts,
     Tally,
     Window,
+    innovative,
     tally,
 )
 from queries.geo import great_circle_km
@@ -115,9 +113,7 @@ class _View:
         return any(kind == TRACKING for _, kind in self.recent.get(n, ()))
 
     def innovative(self, p: str) -> bool:
-        a = self.nodes[p]
-        return (a.get("type") in INNOVATIVE_TYPES and a.get("device_class") in INNOVATIVE_CLASSES
-                and a.get("innovation_channel") in INNOVATION_CHANNELS)
+        return innovative(self.nodes[p])
 
     def product_tracked(self, p: str) -> bool:
         return self.tracked_directly(p) or any(self.nodes[k]["kind"] == "KeyProject" and self.tracked_directly(k)

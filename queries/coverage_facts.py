@@ -23,6 +23,18 @@ TRACKING = "tracking"
 SCOPE_SERVES = {"drug": ("drug",), "device": ("device", "ivd"), "both": ("drug", "device", "ivd")}
 
 
+def innovative(props) -> bool:
+    """A device or IVD of class II or III in an innovation channel (its properties ``props``).
+
+    >>> innovative({"type": "ivd", "device_class": "III", "innovation_channel": "shanghai"})
+    True
+    >>> innovative({"type": "device", "device_class": "III", "innovation_channel": "none"})
+    False
+    """
+    return (props.get("type") in INNOVATIVE_TYPES and props.get("device_class") in INNOVATIVE_CLASSES
+            and props.get("innovation_channel") in INNOVATION_CHANNELS)
+
+
 @dataclass(frozen=True)
 class Window:
     """The parameters every backend query takes: the service-record window, the radius, a district."""

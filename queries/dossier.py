@@ -44,13 +44,13 @@ from graph.interface import Store
 from graph.model import Node
 from ontology import InvalidInput
 from ontology.questions import STATES, Question
+from ontology.workdays import WorkCalendar
 from queries.brokering import broker
 from queries.coverage import DistrictCoverage, coverage
-from queries.coverage_facts import COUNTED_LEVELS, INNOVATION_CHANNELS, INNOVATIVE_CLASSES, INNOVATIVE_TYPES, Named
+from queries.coverage_facts import COUNTED_LEVELS, Named, innovative
 from queries.matching import match
 from queries.questions import Calendar, state_of
 from queries.terms import node_id
-from queries.workdays import WorkCalendar
 
 
 @dataclass(frozen=True)
@@ -221,17 +221,6 @@ def _records(store: Store, target: str) -> list[Record]:
                             str(p.get("type") or ""), p.get("note") or None))
     return found
 
-
-def innovative(props: dict) -> bool:
-    """A device or IVD of class II or III in an innovation channel (``queries.coverage``).
-
-    >>> innovative({"type": "ivd", "device_class": "III", "innovation_channel": "shanghai"})
-    True
-    >>> innovative({"type": "device", "device_class": "III", "innovation_channel": "none"})
-    False
-    """
-    return (props.get("type") in INNOVATIVE_TYPES and props.get("device_class") in INNOVATIVE_CLASSES
-            and props.get("innovation_channel") in INNOVATION_CHANNELS)
 
 
 def _product(store: Store, node: Node, counted: bool, untracked: set[str]) -> Product:

@@ -2,15 +2,16 @@
 service level (the steps themselves: ``ontology.questions``).
 
 An escalated question is *due* the fifth working day after its escalation day (the official
-calendar, ``queries.workdays``); it is *overdue* on any later day while unanswered.  The service
+calendar, ``ontology.workdays``); it is *overdue* on any later day while unanswered.  The service
 level of a station counts its escalated questions that are *decided* — answered, or overdue —
 and the share of them answered by their due day; the median counts working days from the
-escalation to the answer.  A reopened question starts its loop again: its earlier escalation no
-longer counts.
+escalation to the answer.  A reopened question starts its loop again, but each escalation it had
+counts: reopening cannot take a late answer back.
 
 >>> q = Question("q1", "station:a", "ent:x", "registration", "…", date(2026, 3, 2), ())
 >>> q = q.then(Step(1, "escalate", date(2026, 3, 2), to="inst:smpa"))
->>> s = state_of(q, _weekdays(), as_of=date(2026, 3, 10))
+>>> from ontology.workdays import WorkCalendar
+>>> s = state_of(q, WorkCalendar(), as_of=date(2026, 3, 10))
 >>> s.state, s.due, s.overdue
 ('escalated', datetime.date(2026, 3, 9), True)
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from statistics import median
 from typing import Protocol
 
@@ -30,7 +31,7 @@ __all__ = ["ACTIONS", "SERVICE_DAYS", "STATES", "TRANSITIONS", "Question", "Step
 
 
 class Calendar(Protocol):
-    """What the service level needs of the working-day calendar (``queries.workdays.WorkCalendar``)."""
+    """What the service level needs of the working-day calendar (``ontology.workdays.WorkCalendar``)."""
 
     def add_workdays(self, start: date, n: int): ...  # -> Due(start, days, due, provisional)
 
@@ -57,11 +58,24 @@ class QuestionState:
     overdue: bool  # escalated, unanswered, and as_of is after the due day
     working_days: int | None  # from escalation to answer, or to as_of while unanswered
     within: bool | None  # answered by the due day (None: escalated, not answered, not yet due)
+    rounds: tuple[Round, ...] = ()  # every escalation and its answer, the earlier loops' too
+
+
+@dataclass(frozen=True)
+class Round:
+    """One escalation of a question and what came of it (a reopened question may have several)."""
+
+    escalated: date
+    due: date
+    answered: date | None  # None: not (yet) answered
+    working_days: int  # escalation to answer, or to as_of
+    within: bool | None  # answered by the due day; False once overdue; None while neither
 
 
 def state_of(q: Question, calendar: Calendar, as_of: date) -> QuestionState:
     """The question at the end of ``as_of``: the steps dated after it are not yet taken."""
     state, escalated, to, path, answered, closed = "open", None, None, (), None, None
+    ended: list[tuple[date, date]] = []  # (escalated, answered) of the loops a reopening ended
     for s in q.steps:
         if s.day > as_of:
             break
@@ -72,19 +86,27 @@ def state_of(q: Question, calendar: Calendar, as_of: date) -> QuestionState:
             answered = s.day
         elif s.action == "close":
             closed = s.day
-        else:  # reopen: the loop starts again
+        else:  # reopen: the loop starts again; the one it ends still counts for the service level
+            if escalated is not None and answered is not None:
+                ended.append((escalated, answered))
             escalated, to, path, answered, closed = None, None, (), None, None
-    due, provisional, days, within, overdue = None, False, None, None, False
+    rounds = [_round(calendar, e, a, as_of) for e, a in ended]
     if escalated is not None:
-        d = calendar.add_workdays(escalated, SERVICE_DAYS)
-        due, provisional = d.due, d.provisional
-        days, _ = calendar.workdays_between(escalated, answered or as_of)
-        if answered is not None:
-            within = answered <= due
-        elif as_of > due:
-            overdue, within = True, False
-    return QuestionState(q.id, q.station, q.enterprise, q.category, q.asked, state, escalated, to, path, due,
-                         provisional, answered, closed, overdue, days, within)
+        rounds.append(_round(calendar, escalated, answered, as_of))
+    current = rounds[-1] if escalated is not None else None
+    provisional = current is not None and calendar.add_workdays(escalated, SERVICE_DAYS).provisional
+    return QuestionState(q.id, q.station, q.enterprise, q.category, q.asked, state, escalated, to, path,
+                         current.due if current else None, provisional, answered, closed,
+                         current is not None and current.answered is None and current.within is False,
+                         current.working_days if current else None, current.within if current else None,
+                         tuple(rounds))
+
+
+def _round(calendar: Calendar, escalated: date, answered: date | None, as_of: date) -> Round:
+    due = calendar.add_workdays(escalated, SERVICE_DAYS).due
+    days, _ = calendar.workdays_between(escalated, answered or as_of)
+    within = answered <= due if answered is not None else (False if as_of > due else None)
+    return Round(escalated, due, answered, days, within)
 
 
 def due_soon(s: QuestionState, calendar: Calendar, as_of: date, working_days: int = 2) -> bool:
@@ -101,13 +123,13 @@ class ServiceLevel:
     station: str
     asked: int  # questions asked in the period
     open: int  # not yet answered (open or escalated)
-    escalated: int  # escalated at some point of the period and not reopened since
+    escalated: int  # questions escalated at least once
     answered: int  # answered or closed
     overdue: int
-    decided: int  # escalated questions answered, or overdue
+    decided: int  # escalations answered, or overdue (a reopened question's earlier ones too)
     within: int  # of those, answered by their due day
     within_rate: float | None  # within / decided
-    median_working_days: float | None  # escalation to answer, over the answered escalated questions
+    median_working_days: float | None  # escalation to answer, over the answered escalations
 
 
 def service_levels(questions: Iterable[Question], calendar: Calendar, as_of: date,
@@ -122,31 +144,11 @@ def service_levels(questions: Iterable[Question], calendar: Calendar, as_of: dat
 
 
 def level(station: str, states: Sequence[QuestionState]) -> ServiceLevel:
-    escalated = [s for s in states if s.escalated_at is not None]
-    decided = [s for s in escalated if s.within is not None]
-    within = sum(1 for s in decided if s.within)
-    days = [s.working_days for s in escalated if s.answered_at is not None and s.working_days is not None]
+    rounds = [r for s in states for r in s.rounds]
+    decided = [r for r in rounds if r.within is not None]
+    within = sum(1 for r in decided if r.within)
+    days = [r.working_days for r in rounds if r.answered is not None]
     return ServiceLevel(station, len(states), sum(1 for s in states if s.state in ("open", "escalated")),
-                        len(escalated), sum(1 for s in states if s.state in ("answered", "closed")),
+                        sum(1 for s in states if s.rounds), sum(1 for s in states if s.state in ("answered", "closed")),
                         sum(1 for s in states if s.overdue), len(decided), within,
                         within / len(decided) if decided else None, float(median(days)) if days else None)
-
-
-@dataclass(frozen=True)
-class _WeekdayDue:
-    start: date
-    days: int
-    due: date
-    provisional: bool
-
-
-class _weekdays:  # noqa: N801 - a doctest's calendar: Monday to Friday
-    def add_workdays(self, start: date, n: int) -> _WeekdayDue:
-        day, left = start, n
-        while left:
-            day += timedelta(days=1)
-            left -= day.weekday() < 5
-        return _WeekdayDue(start, n, day, False)
-
-    def workdays_between(self, start: date, end: date) -> tuple[int, bool]:
-        return sum(1 for i in range(1, (end - start).days + 1) if (start + timedelta(days=i)).weekday() < 5), False

@@ -54,9 +54,9 @@ import pytest
 
 from ontology import InvalidInput, NotFound
 from ontology.questions import Question, Step
+from ontology.workdays import WorkCalendar
 from queries import alerts as alerts_module
 from queries.alerts import Lapse, QuestionAlert, QuietPark, alerts
-from queries.workdays import WorkCalendar
 from tests.helpers import edge, node
 
 AS_OF = date(2026, 6, 30)

@@ -53,10 +53,10 @@ import pytest
 
 from ontology import InvalidInput
 from ontology.questions import Question, Step
+from ontology.workdays import WorkCalendar
 from queries import assessment
 from queries.assessment import YearFigures, YearRank, histories_of, scorecard_years
 from queries.questions import ServiceLevel
-from queries.workdays import WorkCalendar
 from tests.helpers import edge, node
 
 D1, D2, D3 = "district:310112", "district:310115", "district:310104"

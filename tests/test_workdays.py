@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import loaders.calendar_file
-import queries.workdays
+import ontology.workdays
 from api.cli_calendar import calendar_app
 from loaders.calendar_file import (
     CalendarDay,
@@ -33,7 +33,7 @@ from loaders.calendar_file import (
     read_kept,
 )
 from ontology import InvalidInput, LoadError
-from queries.workdays import Due, WorkCalendar
+from ontology.workdays import Due, WorkCalendar
 
 HOLIDAY_CN = DATA / "holiday-cn"
 CAL = WorkCalendar()
@@ -45,7 +45,7 @@ def due(start: date, n: int, calendar: WorkCalendar = CAL) -> date:
 
 
 def test_doctests():
-    for module in (queries.workdays, loaders.calendar_file):
+    for module in (ontology.workdays, loaders.calendar_file):
         assert doctest.testmod(module).failed == 0
 
 

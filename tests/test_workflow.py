@@ -24,8 +24,8 @@ from graph.question_book import QuestionBook
 from loaders.demo_region import ensure_demo
 from ontology import Conflict, InvalidInput
 from ontology.questions import Question, Step
+from ontology.workdays import WorkCalendar
 from queries.questions import service_levels, state_of
-from queries.workdays import WorkCalendar
 
 SECRET = "专利许可备案的商业秘密 7f3a"  # a question text that must never leak
 MH_ENT = "enterprise:syn000002"  # 闵行 (district:310112)
@@ -288,9 +288,10 @@ def test_every_write_is_audited_and_the_chain_detects_tampering(office, tmp_path
         checked = run(cli, ["audit", "verify", "--json"], env={**env, "BIOKG_LEDGER_FILE": str(copy)})
         assert checked.exit_code == 1, how
         assert json.loads(checked.stdout)["ok"] is False, how
+    conn = sqlite3.connect(folder / "ledger.sqlite")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        conn = sqlite3.connect(folder / "ledger.sqlite")
         conn.execute("DELETE FROM audit WHERE seq=1")
+    conn.close()  # and its transaction with it: the ledger is shared with the tests after this one
     since = json.loads(run(cli, ["audit", "--since", "2999-01-01", "--json"], env=env).stdout)
     assert since["count"] == 0
 
@@ -355,3 +356,91 @@ class QuestionBookMachine(RuleBasedStateMachine):
 
 QuestionBookMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=25, deadline=None)
 test_the_book_agrees_with_the_model = QuestionBookMachine.TestCase
+
+
+# ---------------------------------------------------------------------------------- after a second reading
+
+def test_a_core_sees_its_members_questions_and_members_not_each_others(tmp_path):
+    from helpers import edge, node
+
+    store = EmbeddedStore(tmp_path / "s.sqlite")
+    store.write([node("district:310112", "District", "闵行区", code="310112", type="district"),
+                 node("district:310115", "District", "浦东新区", code="310115", type="district"),
+                 node("ent:mh", "Enterprise", "闵行企业"), node("ent:pd", "Enterprise", "浦东企业"),
+                 node("station:core", "Station", "核", type="core", scope="both"),
+                 node("station:mh", "Station", "闵行站", type="station", scope="both"),
+                 node("station:pd", "Station", "浦东站", type="station", scope="both")],
+                [edge("SERVES", "station:mh", "district:310112"), edge("SERVES", "station:pd", "district:310115"),
+                 edge("PART_OF", "station:mh", "station:core"), edge("PART_OF", "station:pd", "station:core"),
+                 edge("IN_DISTRICT", "ent:mh", "district:310112"), edge("IN_DISTRICT", "ent:pd", "district:310115")])
+    app = create_app(store, Settings(data_dir=tmp_path))
+    ring = app.state.biokg.keys
+    keys = {s: ring.create("station", f"station:{s}")[1] for s in ("core", "mh", "pd")}
+
+    def ask(who: str, station: str, enterprise: str) -> str:
+        made = _client(app, keys, who).post("/api/v1/questions", json={
+            "station": station, "enterprise": enterprise, "category": "other", "text": f"{who}?", "date": "2026-11-02"})
+        assert made.status_code == 201, made.text
+        return made.json()["id"]
+
+    by_core, by_pd = ask("core", "station:core", "ent:mh"), ask("pd", "station:pd", "ent:pd")
+    seen = {who: {r["id"] for r in _client(app, keys, who).get("/api/v1/questions").json()["data"]} for who in keys}
+    assert seen == {"core": {by_core, by_pd}, "mh": set(), "pd": {by_pd}}
+    assert _client(app, keys, "mh").post(f"/api/v1/questions/{by_pd}/answer", json={}).status_code == 404
+    assert _client(app, keys, "core").post(f"/api/v1/questions/{by_pd}/answer", json={}).status_code == 200
+    store.close()
+
+
+def test_reopening_does_not_take_a_late_answer_back():
+    cal = WorkCalendar()
+    q = Question("q", "station:a", "ent:x", "other", "…", date(2026, 3, 2), (
+        Step(1, "escalate", date(2026, 3, 2), to="inst:smpa"),  # due Mon 3/9
+        Step(2, "answer", date(2026, 3, 12)), Step(3, "reopen", date(2026, 3, 12)),
+        Step(4, "answer", date(2026, 3, 12))))
+    level = service_levels([q], cal, date(2026, 3, 31))["station:a"]
+    assert (level.escalated, level.decided, level.within, level.within_rate) == (1, 1, 0, 0.0)
+    assert level.median_working_days == 8  # 3/3 … 3/12: eight working days
+
+
+def test_question_ids_tell_nothing_and_the_trail_keeps_no_text(tmp_path):
+    me = Actor(None, "local", "t")
+    ids = []
+    for name in ("a", "b"):
+        ledger = Ledger(tmp_path / f"{name}.sqlite")
+        book = QuestionBook(ledger)
+        q, _ = book.ask("station:a", "ent:x", "other", SECRET, date(2026, 3, 2), me)
+        assert book.ask("station:a", "ent:x", "other", SECRET, date(2026, 3, 2), me)[0].id == q.id
+        book.step(q.id, "answer", date(2026, 3, 2), me, "答复")
+        ids.append(q.id)
+        trail = json.dumps([e.after for e in ledger.entries()], ensure_ascii=False)
+        assert SECRET not in trail and "text_sha256" in trail
+        ledger.close()
+    assert ids[0] != ids[1]  # random: the same question in two ledgers has two ids
+
+
+def test_the_trail_refuses_a_swapped_entry_and_a_kept_head_finds_a_cut_end(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    for i in range(4):
+        ledger.record(Actor(None, "local", "t"), "records.create", "s", 201, None, {"n": i})
+    head = ledger.verify().head
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        ledger.conn.execute("INSERT OR REPLACE INTO audit SELECT * FROM audit WHERE seq=2")
+    # whoever can rewrite the file: drop the triggers, cut the last entry, set the counter back
+    ledger.conn.executescript("DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq=4; "
+                              "UPDATE sqlite_sequence SET seq=3 WHERE name='audit';")
+    assert ledger.verify().ok  # unseen by the chain alone …
+    cut = ledger.verify(head)
+    assert not cut.ok and cut.problems[0][0] == 4  # … but not against the head kept from before
+    with pytest.raises(InvalidInput, match="SEQ:HASH"):
+        ledger.verify("garbage")
+
+
+def test_a_day_not_yet_come_is_refused(office):
+    store, app, keys, folder = office
+    late = (date.today() + timedelta(days=30)).isoformat()
+    answer = _ask(app, keys, date=late)
+    assert answer.status_code == 422 and answer.json()["error"]["details"][0]["field"] == "body.date"
+    env = {"BIOKG_STORE": str(store.path), "BIOKG_DATA_DIR": str(folder)}
+    run = CliRunner().invoke(cli, ["record", "add", "--station", "station:minhang", "--target", MH_ENT,
+                                   "--type", "visit", "--date", late], env=env)
+    assert run.exit_code == 2 and "--date" in run.output and "not come yet" in run.output
