@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -38,21 +39,22 @@ from ontology.errors import InvalidInput
 
 GENESIS = "0" * 64
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS audit (
+# one statement each: they run inside one transaction (executescript would commit between them)
+_DDL = (
+    """CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, key_id TEXT, role TEXT NOT NULL, actor TEXT NOT NULL,
     action TEXT NOT NULL, target TEXT NOT NULL, status INTEGER NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL,
-    detail TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL
-);
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_appends_only BEFORE INSERT ON audit
-WHEN NEW.seq <= coalesce((SELECT max(seq) FROM audit), 0)
-  OR NEW.prev != coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), '""" + GENESIS + """')
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: an entry follows the last one'); END;
-"""
+    detail TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL)""",
+    """CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS audit_appends_only BEFORE INSERT ON audit
+    WHEN NEW.seq <= coalesce((SELECT max(seq) FROM audit), 0)
+      OR NEW.prev != coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), '{GENESIS}')
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: an entry follows the last one'); END""",
+)
+_HEAD = re.compile(r"([0-9]+):([0-9a-fA-F]{64})")
 _FIELDS = "seq, at, key_id, role, actor, action, target, status, before, after, detail, prev, hash"
 
 
@@ -121,22 +123,21 @@ class Ledger:
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")
-        with self.lock:
-            old = {r[1] for r in self.conn.execute("PRAGMA table_info(audit)")}
-            if old and "hash" not in old:  # a keys file of before the chain: chain its entries, as they were
-                self.conn.execute("ALTER TABLE audit RENAME TO audit_unchained")
-            self.conn.executescript(_DDL)
-            if old and "hash" not in old:
-                self._chain_unchained()
-
-    def _chain_unchained(self) -> None:
-        rows = self.conn.execute("SELECT at, key_id, role, action, target, status, detail FROM audit_unchained "
-                                 "ORDER BY seq").fetchall()
+        # one transaction, the state read inside it: server processes starting at once prepare the file once
         with self.transaction() as tx:
-            for at, key_id, role, action, target, status, detail in rows:
-                self.append(tx, Actor(key_id, role), action, target, status, None, None,
-                            {**json.loads(detail), "chained_later": True}, at=at)
-            tx.execute("DROP TABLE audit_unchained")
+            old = {r[1] for r in tx.execute("PRAGMA table_info(audit)")}
+            unchained = bool(old) and "hash" not in old  # a keys file of before the chain
+            if unchained:
+                tx.execute("ALTER TABLE audit RENAME TO audit_unchained")
+            for statement in _DDL:
+                tx.execute(statement)
+            if unchained:  # its entries chained, as they were
+                rows = tx.execute("SELECT at, key_id, role, action, target, status, detail FROM audit_unchained "
+                                  "ORDER BY seq").fetchall()
+                for at, key_id, role, action, target, status, detail in rows:
+                    self.append(tx, Actor(key_id, role), action, target, status, None, None,
+                                {**json.loads(detail), "chained_later": True}, at=at)
+                tx.execute("DROP TABLE audit_unchained")
 
     def close(self) -> None:
         self.conn.close()
@@ -145,6 +146,8 @@ class Ledger:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: everything in it (a question's step and its audit entry) or nothing."""
         with self.lock:
+            if self.conn.in_transaction:
+                raise RuntimeError("a ledger transaction inside another")
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -158,6 +161,9 @@ class Ledger:
         """One read transaction: several statements see one moment of the file, whatever other
         processes commit meanwhile."""
         with self.lock:
+            if self.conn.in_transaction:  # already inside one: it sees one moment too
+                yield self.conn
+                return
             self.conn.execute("BEGIN")
             try:
                 yield self.conn
@@ -196,10 +202,10 @@ class Ledger:
         verification), that entry is still there, unchanged."""
         problems: list[tuple[int, str]] = []
         prev, expected, count = GENESIS, 1, 0
-        hashes: dict[int, str] = {}
-        with self.lock:
-            rows = self.conn.execute(f"SELECT {_FIELDS} FROM audit ORDER BY seq").fetchall()
-            used = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name='audit'").fetchone()
+        hashes: dict[int, str] = {0: GENESIS}
+        with self.reading() as conn:  # the entries and the counter of one moment
+            rows = conn.execute(f"SELECT {_FIELDS} FROM audit ORDER BY seq").fetchall()
+            used = conn.execute("SELECT seq FROM sqlite_sequence WHERE name='audit'").fetchone()
         for row in rows:
             seq, stored_prev, stored_hash = row[0], row[11], row[12]
             count += 1
@@ -214,11 +220,12 @@ class Ledger:
         if used and used[0] >= expected:
             problems.append((used[0], f"entries {expected}–{used[0]} were deleted from the end"))
         if head is not None:
-            seq_text, _, kept = head.partition(":")
-            if not seq_text.isdigit() or len(kept) != 64:
+            found = _HEAD.fullmatch(head.strip())
+            if found is None:
                 raise InvalidInput(f"head: {head!r} is not SEQ:HASH as verify prints it")
-            if hashes.get(int(seq_text)) != kept:
-                problems.append((int(seq_text), "the head kept from an earlier verification is gone or changed"))
+            seq = int(found.group(1))
+            if hashes.get(seq) != found.group(2).lower():
+                problems.append((seq, "the head kept from an earlier verification is gone or changed"))
         return Verification(not problems, count, f"{expected - 1}:{prev}", tuple(problems))
 
 

@@ -32,7 +32,7 @@ _DDL = """
 CREATE TABLE IF NOT EXISTS questions (
     id TEXT PRIMARY KEY, station TEXT NOT NULL, enterprise TEXT NOT NULL, category TEXT NOT NULL,
     text TEXT NOT NULL, asked TEXT NOT NULL, at TEXT NOT NULL, key_id TEXT, role TEXT NOT NULL,
-    content TEXT NOT NULL UNIQUE
+    content TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS questions_station ON questions (station);
 CREATE TABLE IF NOT EXISTS question_steps (
@@ -73,6 +73,15 @@ class QuestionBook:
         self.ledger = ledger
         with ledger.lock:
             ledger.conn.executescript(_DDL)
+        with ledger.transaction() as tx:
+            if "content" not in {r[1] for r in tx.execute("PRAGMA table_info(questions)")}:
+                # a ledger of before the digest: give each question its own
+                tx.execute("ALTER TABLE questions ADD COLUMN content TEXT NOT NULL DEFAULT ''")
+                for qid, station, enterprise, category, text, asked in tx.execute(
+                        "SELECT id, station, enterprise, category, text, asked FROM questions").fetchall():
+                    tx.execute("UPDATE questions SET content=? WHERE id=?",
+                               (content_key(station, enterprise, category, text, date.fromisoformat(asked)), qid))
+            tx.execute("CREATE UNIQUE INDEX IF NOT EXISTS questions_content ON questions (content)")
 
     def ask(self, station: str, enterprise: str, category: str, text: str, day: date,
             actor: Actor) -> tuple[Question, bool]:

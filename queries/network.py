@@ -46,13 +46,14 @@ def served_districts(store: Store, station: str) -> frozenset[str]:
 
 def in_scope_of(store: Store, station: str) -> Callable[[str], bool]:
     """Whether what a station wrote (``writer``) is visible to the key of ``station``: it is the
-    station itself, or one of the writer's own districts is served by ``station``."""
-    mine = served_districts(store, station)
+    station itself or one of its members, or one of the writer's own districts is served by ``station``."""
+    mine, members = served_districts(store, station), set(members_of(store, station))
     seen: dict[str, bool] = {}
 
     def visible(writer: str) -> bool:
-        if writer not in seen:
-            seen[writer] = writer == station or bool(own_districts(store, writer) & mine)
+        if writer not in seen:  # a station gone from the store (its load taken back) shows to no one else
+            seen[writer] = writer == station or writer in members or (
+                store.get(writer) is not None and bool(own_districts(store, writer) & mine))
         return seen[writer]
 
     return visible

@@ -444,3 +444,48 @@ def test_a_day_not_yet_come_is_refused(office):
     run = CliRunner().invoke(cli, ["record", "add", "--station", "station:minhang", "--target", MH_ENT,
                                    "--type", "visit", "--date", late], env=env)
     assert run.exit_code == 2 and "--date" in run.output and "not come yet" in run.output
+
+
+def test_an_old_keys_file_is_chained_once_by_servers_starting_together(tmp_path):
+    import subprocess
+    import sys
+
+    old = tmp_path / "keys.sqlite"
+    with sqlite3.connect(old) as db:
+        db.executescript("CREATE TABLE audit (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, key_id TEXT, role TEXT NOT "
+                         "NULL, action TEXT NOT NULL, target TEXT NOT NULL, status INTEGER NOT NULL, detail TEXT NOT "
+                         "NULL);")
+        db.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [(i, f"2026-11-0{i}T00:00:00+00:00", "abcd1234", "station", "records.create", "station:mh",
+                         201, json.dumps({"id": f"r{i}"})) for i in range(1, 6)])
+    code = f"from graph.ledger import Ledger; Ledger({str(old)!r}).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(4)]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0, 0, 0]
+    ledger = Ledger(old)
+    triggers = {r[0] for r in ledger.conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    assert triggers == {"audit_no_update", "audit_no_delete", "audit_appends_only"}
+    entries = ledger.entries()
+    assert [e.after for e in entries] == [None] * 5 and [e.detail["id"] for e in entries] == [f"r{i}" for i in
+                                                                                             range(1, 6)]
+    assert ledger.verify().ok
+    ledger.close()
+
+
+def test_the_head_of_an_empty_trail_and_a_head_in_capitals(tmp_path):
+    from graph.ledger import GENESIS
+
+    ledger = Ledger(tmp_path / "l.sqlite")
+    assert ledger.verify(f"0:{GENESIS}").ok
+    ledger.record(Actor(None, "local", "t"), "records.create", "s", 201)
+    head = ledger.verify().head
+    assert ledger.verify(head.upper()).ok and ledger.verify(f"0:{GENESIS}").ok
+    with pytest.raises(InvalidInput):
+        ledger.verify("²:" + "0" * 64)
+
+
+def test_a_station_gone_from_the_store_shows_to_no_one(office):
+    from queries.network import in_scope_of
+
+    store = office[0]
+    assert in_scope_of(store, "station:minhang")("station:no-longer") is False
+    assert in_scope_of(store, "station:minhang-core")("station:minhang") is True  # a member
