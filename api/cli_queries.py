@@ -44,12 +44,13 @@ def coverage(
         db = open_configured(settings_of(ctx), store, ctx)
         report = coverage_of(db, district, day, window_days, radius_km)
         picks = None if suggest is None else suggest_sites(db, suggest, district, report.as_of, window_days, radius_km)
+        levels = _levels(settings_of(ctx), report)
         if fmt == "json":
-            emit(coverage_json(report, picks, _levels(settings_of(ctx), report)))
+            emit(coverage_json(report, picks, levels))
         elif fmt == "table":
-            print_coverage(out, report, picks)
+            print_coverage(out, report, picks, levels)
         else:
-            write_tables(coverage_tables(report, picks), fmt, out_path, bom, PERCENT,  # type: ignore[arg-type]
+            write_tables(coverage_tables(report, picks, levels), fmt, out_path, bom, PERCENT,  # type: ignore[arg-type]
                          known=("districts", "stations", "uncovered", "suggestions"))
 
 

@@ -46,19 +46,26 @@ _DISTRICT_COLUMNS = ("parks_total", "parks_covered", "parks_rate", "enterprises_
 _STATION_COLUMNS = ("parks_rate", "enterprises_rate", "innovative_products_rate", "key_projects_rate", "score",
                     "records", "records_per_month", "targets", "points", "sites", "member_stations")
 _LISTS = ("uncovered_parks", "uncovered_enterprises", "untracked_products", "untracked_projects")
+# a station's question service level, where the ledger is at hand (``queries.questions.ServiceLevel``)
+_QUESTION_COLUMNS = ("asked", "open", "overdue", "decided", "within", "within_rate", "median_working_days")
 PERCENT = {"districts": [c for c in _DISTRICT_COLUMNS if c.endswith("_rate")],
-           "stations": [c for c in _STATION_COLUMNS if c.endswith("_rate")]}
+           "stations": [c for c in _STATION_COLUMNS if c.endswith("_rate")] + ["questions_within_rate"]}
 
 
-def coverage_tables(report: CoverageReport, suggestions: tuple[Suggestion, ...] | None = None) -> dict[str, Table]:
+def coverage_tables(report: CoverageReport, suggestions: tuple[Suggestion, ...] | None = None,
+                    levels: Mapping[str, ServiceLevel] | None = None) -> dict[str, Table]:
     """The report as tables for a spreadsheet (the keys of the JSON as headers): districts, the
-    station scorecard, one row per uncovered or untracked item, and the suggestions when asked."""
+    station scorecard (with ``levels``, each station's questions: ``questions_*``), one row per
+    uncovered or untracked item, and the suggestions when asked."""
     districts = (["id", "name", "stations", *_DISTRICT_COLUMNS, "gaps"],
                  [[d.id, d.name, list(d.stations), *(getattr(d, c) for c in _DISTRICT_COLUMNS),
                    "; ".join(map(gap_text, d.gaps))] for d in report.districts])
-    stations = (["rank", "id", "name", "type", "scope", "parent", "districts", *_STATION_COLUMNS],
+    asked = [f"questions_{c}" for c in _QUESTION_COLUMNS] if levels is not None else []
+    stations = (["rank", "id", "name", "type", "scope", "parent", "districts", *_STATION_COLUMNS, *asked],
                 [[s.rank, s.id, s.name, s.type, s.scope, s.parent, list(s.districts),
-                  *(getattr(s, c) for c in _STATION_COLUMNS)] for s in report.stations])
+                  *(getattr(s, c) for c in _STATION_COLUMNS),
+                  *([getattr(levels.get(s.id), c, None) for c in _QUESTION_COLUMNS] if levels is not None else [])]
+                 for s in report.stations])
     missing = (["district", "district_name", "list", "id", "name"],
                [[d.id, d.name, what, n.id, n.name] for d in report.districts for what in _LISTS
                 for n in getattr(d, what)])
@@ -69,6 +76,12 @@ def coverage_tables(report: CoverageReport, suggestions: tuple[Suggestion, ...] 
                                  [[i, x.site, x.name, x.kind, x.district, x.gain, [e.id for e in x.enterprises],
                                    [e.name for e in x.enterprises]] for i, x in enumerate(suggestions, 1)])
     return tables
+
+
+def _five_days(level: ServiceLevel | None) -> str:
+    if level is None or not level.escalated:
+        return "—"
+    return f"{_pct(level.within_rate)}" + (f" ({level.overdue})" if level.overdue else "")
 
 
 def _pct(r: float | None) -> str:
@@ -88,7 +101,8 @@ def gap_text(g: Gap) -> str:
     return f"{g.station} lacks {g.lacks} 服务范围缺{what} ({g.products} products)"
 
 
-def print_coverage(console: Console, r: CoverageReport, suggestions: tuple[Suggestion, ...] | None = None) -> None:
+def print_coverage(console: Console, r: CoverageReport, suggestions: tuple[Suggestion, ...] | None = None,
+                   levels: Mapping[str, ServiceLevel] | None = None) -> None:
     console.print(f"coverage as of {r.as_of} (service records {r.window_days} days back; "
                   f"radius {r.radius_km:g} km)")
     cols = ["district\n区", "stations\n工作站", "parks\n园区", "enterprises\n企业", "innovative\nproducts\n创新产品",
@@ -103,7 +117,7 @@ def print_coverage(console: Console, r: CoverageReport, suggestions: tuple[Sugge
                       _share(d.key_projects_tracked, d.key_projects_total, d.key_projects_rate),
                       Text("; ".join(map(gap_text, d.gaps)), style="red" if d.gaps else ""))
     console.print(table)
-    _print_stations(console, r.stations)
+    _print_stations(console, r.stations, levels or {})
     if r.district is not None:
         for d in r.districts:
             _print_lists(console, d)
@@ -111,10 +125,10 @@ def print_coverage(console: Console, r: CoverageReport, suggestions: tuple[Sugge
         _print_suggestions(console, suggestions)
 
 
-STATION_COLUMNS = ["#", "station\n工作站", "parks", "ent.", "prod.", "proj.", "score", "rec/mo", "tgts", "pts"]
+STATION_COLUMNS = ["#", "station\n工作站", "parks", "ent.", "prod.", "proj.", "score", "rec/mo", "tgts", "pts", "5 wd"]
 
 
-def _print_stations(console: Console, stations: tuple[StationScore, ...]) -> None:
+def _print_stations(console: Console, stations: tuple[StationScore, ...], levels: Mapping[str, ServiceLevel]) -> None:
     table = text_table("stations 工作站: the rates of the districts they serve", STATION_COLUMNS,
                        right=tuple(STATION_COLUMNS[2:]), lines=True, min_widths={STATION_COLUMNS[1]: 20})
     for s in stations:
@@ -122,11 +136,12 @@ def _print_stations(console: Console, stations: tuple[StationScore, ...]) -> Non
         table.add_row(str(s.rank), Text(f"{s.name}{core}\n({s.scope})"), _pct(s.parks_rate),
                       _pct(s.enterprises_rate), _pct(s.innovative_products_rate), _pct(s.key_projects_rate),
                       "—" if s.score is None else f"{s.score:.2f}", f"{s.records_per_month:g}", str(s.targets),
-                      f"{s.points}/{s.sites}")
+                      f"{s.points}/{s.sites}", _five_days(levels.get(s.id)))
     console.print(table)
     console.print("# rank by the mean of the rates (score), then records per month, then targets; equal figures "
                   "share a rank · ent. enterprises covered · prod. innovative products tracked · proj. key projects "
-                  "tracked · rec/mo service records per month · tgts distinct targets · pts service points / sites",
+                  "tracked · rec/mo service records per month · tgts distinct targets · pts service points / sites · "
+                  "5 wd escalated questions answered within five working days (overdue now)",
                   style="dim", soft_wrap=False)
 
 

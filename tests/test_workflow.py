@@ -254,6 +254,19 @@ def test_the_cli_question_commands_and_their_json(office):
     api = _client(app, keys, "pudong").get("/api/v1/questions", params={"overdue": "true", "as_of": "2025-02-10"})
     assert [r["id"] for r in api.json()["data"]] == [qid]
     assert api.json()["data"][0] == data["data"][0]  # the CLI's JSON is the API's
+    # the service level joins the scorecard of `biokg coverage`: JSON, the text table and the sheets
+    cov = json.loads(run(cli, ["coverage", "--district", "浦东", "--as-of", "2025-02-10", "--json"], env=env).stdout)
+    pudong = next(s for s in cov["stations"] if s["id"] == "station:pudong")["questions"]
+    assert (pudong["asked"], pudong["overdue"], pudong["decided"], pudong["within_rate"]) == (1, 1, 1, 0.0)
+    table = run(cli, ["coverage", "--district", "浦东", "--as-of", "2025-02-10"], env={**env, "COLUMNS": "200"})
+    assert "5 wd" in table.stdout and "0% (1)" in table.stdout
+    sheets = folder / "cov-csv"
+    assert run(cli, ["coverage", "--district", "浦东", "--as-of", "2025-02-10", "--format", "csv", "--out",
+                     str(sheets), "--no-bom"], env=env).exit_code == 0
+    import csv
+
+    rows = {r["id"]: r for r in csv.DictReader((sheets / "stations.csv").open(encoding="utf-8"))}
+    assert rows["station:pudong"]["questions_overdue"] == "1"
 
 
 # ---------------------------------------------------------------------------------- audit
@@ -489,3 +502,51 @@ def test_a_station_gone_from_the_store_shows_to_no_one(office):
     store = office[0]
     assert in_scope_of(store, "station:minhang")("station:no-longer") is False
     assert in_scope_of(store, "station:minhang-core")("station:minhang") is True  # a member
+
+
+def test_a_stations_day_over_http_on_each_backend(store, tmp_path):
+    """The day over the API on the embedded store and on Neo4j: a visit moves coverage, a question goes
+    up through the core and comes back answered, the dossier and the alerts show it, all audited."""
+    from helpers import edge, node, small_region
+
+    nodes, edges = small_region()
+    store.write(nodes + [node("station:core", "Station", "闵行中心", type="core", scope="both"),
+                         node("inst:agency", "Institution", "上海市药品监督管理局", type="agency")],
+                edges + [edge("SERVES", "station:core", "district:310112"),
+                         edge("PART_OF", "station:mh", "station:core"),
+                         edge("IN_DISTRICT", "ent:b", "district:310112")])
+    app = create_app(store, Settings(data_dir=tmp_path))
+    ring = app.state.biokg.keys
+    mh = TestClient(app, headers={"Authorization": f"Bearer {ring.create('station', 'station:mh')[1]}"})
+    admin = TestClient(app, headers={"Authorization": f"Bearer {ring.create('admin')[1]}"})
+
+    def covered() -> int:
+        return mh.get("/api/v1/coverage", params={"district": "闵行区", "as_of": "2026-11-20"}).json()[
+            "districts"][0]["enterprises_covered"]
+
+    before = covered()
+    made = mh.post("/api/v1/records", json={"station": "闵行工作站", "target": "ent:b", "date": "2026-11-20",
+                                            "type": "走访"})
+    assert made.status_code == 201 and covered() == before + 1
+    qid = mh.post("/api/v1/questions", json={"station": "station:mh", "enterprise": "ent:b", "category": "注册",
+                                             "text": "型检排期?", "date": "2026-11-20"}).json()["id"]
+    up = mh.post(f"/api/v1/questions/{qid}/escalate", json={"to": "上海市药品监督管理局", "date": "2026-11-20"})
+    assert up.json()["path"] == ["station:mh", "station:core", "inst:agency"] and up.json()["due"] == "2026-11-27"
+    late = mh.get("/api/v1/questions", params={"overdue": "true", "as_of": "2026-11-30"}).json()["data"]
+    assert [r["id"] for r in late] == [qid]
+    alerts = mh.get("/api/v1/alerts", params={"as_of": "2026-11-30"}).json()
+    assert [q["id"] for q in alerts["questions"]] == [qid] and alerts["questions"][0]["overdue"] is True
+    assert mh.post(f"/api/v1/questions/{qid}/answer", json={"date": "2026-11-30"}).json()["within"] is False
+    assert mh.post(f"/api/v1/questions/{qid}/close", json={"date": "2026-11-30"}).json()["state"] == "closed"
+    file = mh.get("/api/v1/dossier/ent:b", params={"as_of": "2026-11-30"}).json()
+    assert made.json()["id"] in [r["id"] for r in file["records"]]
+    assert file["questions"]["by_state"]["closed"] == 1
+    trail = [e["action"] for e in admin.get("/api/v1/audit").json()["data"] if e["actor"] != f"local:{_user()}"]
+    assert trail == ["records.create", "questions.create", "questions.escalate", "questions.answer",
+                     "questions.close"]
+
+
+def _user() -> str:
+    from api.auth import LOCAL
+
+    return LOCAL.actor.name
