@@ -9,7 +9,7 @@ also be repeated (``--years 2024 --years 2025``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -17,10 +17,13 @@ from rich.text import Text
 
 from api.cli_common import JSON, STORE, emit, err, errors_reported, open_configured, out, settings_of
 from api.output import text_table
+from api.output_coverage import pct
 from api.output_workflow import alerts_json, assessment_json
 from ontology.dates import SPELLINGS, day_or_today
-from queries.alerts import Alerts, Lapse
-from queries.assessment import Assessment, YearFigures
+
+if TYPE_CHECKING:
+    from queries.alerts import Alerts, Lapse
+    from queries.assessment import Assessment, YearFigures
 
 
 def scorecard(
@@ -65,13 +68,16 @@ def alerts(
     from api.cli_calendar import calendar_of
     from api.cli_workflow import questions_of
     from queries.alerts import alerts as alerts_of
+    from queries.network import members_of
+    from queries.terms import node_id
 
     with errors_reported(as_json):
         day = day_or_today("--as-of", as_of)
         settings = settings_of(ctx)
         db = open_configured(settings, store, ctx)
-        a = alerts_of(db, day, station, questions_of(settings), calendar_of(settings), window_days, horizon_days,
-                      due_within)
+        sid = node_id(db, station, ("Station",), "station") if station else None
+        asked = questions_of(settings, [sid, *members_of(db, sid)] if sid else None)  # the scope's only
+        a = alerts_of(db, day, sid, asked, calendar_of(settings), window_days, horizon_days, due_within)
         if any(q.due_provisional for q in a.questions):
             err.print("warning: some due days count days of a year without official calendar data (weekends only; "
                       "load it with biokg calendar load FILE)")
@@ -83,15 +89,11 @@ def alerts(
 
 # ---------------------------------------------------------------------------------- text
 
-def _pct(r: float | None) -> str:
-    return "—" if r is None else f"{r:.0%}"
-
-
 def _questions(f: YearFigures) -> tuple[str, str, str]:
     q = f.questions
     if q is None:
         return "—", "—", "—"
-    within = f"{q.within}/{q.decided}\n{_pct(q.within_rate)}" if q.decided else "—"
+    within = f"{q.within}/{q.decided}\n{pct(q.within_rate)}" if q.decided else "—"
     days = "—" if q.median_working_days is None else f"{q.median_working_days:g}"
     return within, days, f"{q.open}/{q.overdue}"
 
@@ -109,8 +111,8 @@ def print_assessment(console: Console, a: Assessment) -> None:
             within, days, late = _questions(f)
             rank = Text(f"{f.rank}/{f.ranked}").append("\n末位" if f.last else "", style="red")
             table.add_row(rank, Text(f.name).append(f"\n({f.station})", style="dim"),
-                          _pct(f.parks_rate), _pct(f.enterprises_rate), _pct(f.innovative_products_rate),
-                          _pct(f.key_projects_rate), "—" if f.score is None else f"{f.score:.2f}",
+                          pct(f.parks_rate), pct(f.enterprises_rate), pct(f.innovative_products_rate),
+                          pct(f.key_projects_rate), "—" if f.score is None else f"{f.score:.2f}",
                           f"{f.records_per_month:g}", str(f.targets), within, days, late)
         console.print(table)
     console.print("# rank/ranked: the coverage rank (score = the mean of the rates, then records per month, then "

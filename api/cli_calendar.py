@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from api.cli_common import JSON, audit_local, emit, err, errors_reported, out, settings_of
 from api.output_workflow import due_json
 from api.settings import Settings
-from loaders.calendar_file import KeptCalendar, LoadedYears
 from ontology import InvalidInput
 from ontology.dates import SPELLINGS, parse_day
-from ontology.workdays import WorkCalendar
+
+if TYPE_CHECKING:  # the calendar and its package are imported when a command needs them, not at start-up
+    from loaders.calendar_file import KeptCalendar, LoadedYears
+    from ontology.workdays import WorkCalendar
 
 calendar_app = typer.Typer(no_args_is_help=True, help="Official working days (China): deadlines, loaded years.")
 
@@ -27,11 +30,12 @@ _KEPT: dict[Path, KeptCalendar] = {}
 
 def calendar_of(settings: Settings) -> WorkCalendar:
     """The working-day calendar with the kept years loaded (re-read only when the kept file changes)."""
+    from loaders.calendar_file import KeptCalendar
+
     path = settings.calendar_path
-    kept = _KEPT.get(path)
-    if kept is None:
-        kept = _KEPT.setdefault(path, KeptCalendar(path))
-    return kept.current()
+    if path not in _KEPT:
+        _KEPT[path] = KeptCalendar(path)
+    return _KEPT[path].current()
 
 
 def provisional_warning(calendar: WorkCalendar, start: date, end: date) -> list[str]:

@@ -29,10 +29,13 @@ def dossier(
     from api.cli_workflow import questions_of
     from api.output_dossier import dossier_json, print_dossier
     from queries.dossier import dossier as dossier_of
+    from queries.terms import node_id
 
     with errors_reported(as_json):
         settings = settings_of(ctx)
         day = day_or_today("--as-of", as_of)
         db = open_configured(settings, store, ctx)
-        found = dossier_of(db, enterprise, day, questions_of(settings), calendar_of(settings), question_texts=True)
+        eid = node_id(db, enterprise, ("Enterprise",), "enterprise")
+        found = dossier_of(db, eid, day, questions_of(settings, enterprise=eid), calendar_of(settings),
+                           question_texts=True)
         emit(dossier_json(found)) if as_json else print_dossier(out, found)

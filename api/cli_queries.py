@@ -56,11 +56,10 @@ def coverage(
 
 def _levels(settings, report):
     """Each station's question service level over the report's window (from the ledger)."""
-    from datetime import timedelta
-
     from api.cli_calendar import calendar_of
     from api.cli_workflow import questions_of
-    from queries.questions import service_levels
+    from queries.questions import scorecard_levels
 
-    return service_levels(questions_of(settings), calendar_of(settings), report.as_of,
-                          report.as_of - timedelta(days=report.window_days), [s.id for s in report.stations])
+    stations = [s.id for s in report.stations]
+    return scorecard_levels(questions_of(settings, stations), calendar_of(settings), report.as_of,
+                            report.window_days, stations)

@@ -6,14 +6,13 @@ audited as ``local:<user>``.  The same checks and the same JSON as the API (``ap
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import typer
 
 from api.cli_common import JSON, STORE, emit, err, errors_reported, open_configured, out, settings_of
 from api.settings import Settings
-from ontology.dates import SPELLINGS, day_or_today, parse_day, today
+from ontology.dates import SPELLINGS, day_or_today, parse_day
 from ontology.questions import STATES, Question
 
 record_app = typer.Typer(no_args_is_help=True, help="Service records (工作记录): a station's work log.")
@@ -46,9 +45,10 @@ def _calendar(ctx: typer.Context):
     return calendar_of(settings_of(ctx))
 
 
-def questions_of(settings: Settings) -> list[Question]:
-    """Every question of the ledger (for the assessment and the alerts); none before there is a ledger
-    (a read makes no file)."""
+def questions_of(settings: Settings, stations: list[str] | None = None, enterprise: str | None = None
+                 ) -> list[Question]:
+    """The questions of the ledger (of ``stations``, of ``enterprise`` when given); none before there
+    is a ledger (a read makes no file)."""
     from graph.ledger import Ledger
     from graph.question_book import QuestionBook
 
@@ -56,7 +56,7 @@ def questions_of(settings: Settings) -> list[Question]:
         return []
     ledger = Ledger(settings.ledger_path)
     try:
-        return QuestionBook(ledger).questions()
+        return QuestionBook(ledger).questions(stations, enterprise)
     finally:
         ledger.close()
 
@@ -98,9 +98,10 @@ def record_add(
 
 def _show(ctx: typer.Context, q: Question, as_json: bool, as_of: date | None = None, what: str = "") -> None:
     from api.output_workflow import question_json
+    from api.workflow import at_hand
     from queries.questions import state_of
 
-    s = state_of(q, _calendar(ctx), as_of or max(q.last_day, today()))
+    s = state_of(q, _calendar(ctx), as_of) if as_of else at_hand(q, _calendar(ctx))
     if as_json:
         emit(question_json(s, q))
         return
@@ -209,7 +210,7 @@ def question_show(ctx: typer.Context, question: str = typer.Argument(..., metava
         q = _book(ctx).get(question)
         day = _day(as_of, "--as-of") if as_of else None
         if day is not None:  # the question as it stood then: its later steps not yet taken
-            q = replace(q, steps=tuple(t for t in q.steps if t.day <= day))
+            q = q.as_of(day)
         if as_json:
             _show(ctx, q, True, day)
             return

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from graph.text import UNSAFE_TEXT
+from graph.text import unsafe_character
 from ontology import EDGE_KINDS, NODE_KINDS
 
 # the node kinds of the ontology, as an enumeration of the schema (a query naming another kind is a 400)
@@ -279,8 +279,8 @@ class UnloadOut(BaseModel):
 
 def _no_controls(text: str | None) -> str | None:
     """Text from a form or a client: tabs and line breaks are text, other control characters are not."""
-    if text is not None and (found := UNSAFE_TEXT.search(text)):
-        raise ValueError(f"character U+{ord(found.group()):04X} at position {found.start()} is not text")
+    if text is not None and (why := unsafe_character(text)):
+        raise ValueError(why)
     return text
 
 

@@ -81,16 +81,17 @@ def coverage_tables(report: CoverageReport, suggestions: tuple[Suggestion, ...] 
 def _five_days(level: ServiceLevel | None) -> str:
     if level is None or not level.escalated:
         return "—"
-    return f"{_pct(level.within_rate)}" + (f" ({level.overdue})" if level.overdue else "")
+    return f"{pct(level.within_rate)}" + (f" ({level.overdue})" if level.overdue else "")
 
 
-def _pct(r: float | None) -> str:
+def pct(r: float | None) -> str:
+    """A rate as a whole percentage, or — where there is none."""
     return "—" if r is None else f"{r:.0%}"
 
 
 def _share(done: int, total: int, r: float | None) -> str:
     """Counts over the rate, on two lines: narrow enough for city-scale counts at 80 columns."""
-    return f"{done}/{total}\n{_pct(r)}" if total else "—"
+    return f"{done}/{total}\n{pct(r)}" if total else "—"
 
 
 def gap_text(g: Gap) -> str:
@@ -133,8 +134,8 @@ def _print_stations(console: Console, stations: tuple[StationScore, ...], levels
                        right=tuple(STATION_COLUMNS[2:]), lines=True, min_widths={STATION_COLUMNS[1]: 20})
     for s in stations:
         core = " [core 核]" if s.type == "core" else ""
-        table.add_row(str(s.rank), Text(f"{s.name}{core}\n({s.scope})"), _pct(s.parks_rate),
-                      _pct(s.enterprises_rate), _pct(s.innovative_products_rate), _pct(s.key_projects_rate),
+        table.add_row(str(s.rank), Text(f"{s.name}{core}\n({s.scope})"), pct(s.parks_rate),
+                      pct(s.enterprises_rate), pct(s.innovative_products_rate), pct(s.key_projects_rate),
                       "—" if s.score is None else f"{s.score:.2f}", f"{s.records_per_month:g}", str(s.targets),
                       f"{s.points}/{s.sites}", _five_days(levels.get(s.id)))
     console.print(table)

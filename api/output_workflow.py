@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.output_coverage import RATE_DIGITS
 from ontology.questions import Question, Step
-from ontology.workdays import Due
-from queries.alerts import Alerts
-from queries.assessment import Assessment
 from queries.questions import QuestionState, ServiceLevel
+
+if TYPE_CHECKING:
+    from ontology.workdays import Due
+    from queries.alerts import Alerts
+    from queries.assessment import Assessment
 
 
 def iso(d: date | None) -> str | None:

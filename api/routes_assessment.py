@@ -17,7 +17,7 @@ from api.output_workflow import alerts_json, assessment_json
 from ontology.dates import day_or_today
 from queries.alerts import alerts
 from queries.assessment import scorecard_years
-from queries.network import in_scope_of
+from queries.network import in_scope_of, members_of
 from queries.terms import node_id
 
 router = APIRouter(prefix="/api/v1", tags=["assessment"])
@@ -54,9 +54,9 @@ def get_alerts(station: str | None = Query(None, max_length=200, description="a 
     if sid is None:
         refuse(who, "citywide", "read the alerts of every station")
     day = day_or_today("as_of", as_of)
-    found = alerts_json(alerts(ctx.store, day, sid, ctx.questions.questions(), ctx.calendars.current()))
-    scope = workflow.question_scope(ctx.store, who)
-    shown = [q for q in found["questions"] if scope(q["station"])]
-    # the count of questions due is a figure: for those who read scorecards, else of those in scope
-    due = len(found["questions"]) if who.may("scorecards") else len(shown)
+    asked = ctx.questions.questions((sid, *members_of(ctx.store, sid)) if sid else None)  # the scope's only
+    found = alerts_json(alerts(ctx.store, day, sid, asked, ctx.calendars.current()))
+    readable, counted = workflow.question_scope(ctx.store, who), workflow.figures_scope(ctx.store, who)
+    shown = [q for q in found["questions"] if readable(q["station"])]
+    due = sum(1 for q in found["questions"] if counted(q["station"]))  # a figure: counted where figures may be read
     return {**found, "questions": shown, "questions_withheld": len(shown) < due, "questions_due": due}

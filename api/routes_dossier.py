@@ -16,9 +16,10 @@ from api.auth import Principal
 from api.deps import Context, caller, context, needs, records_visible, refuse
 from api.models_dossier import DossierOut
 from api.output_dossier import dossier_json
-from api.workflow import question_scope
+from api.workflow import figures_scope, question_scope
 from ontology.dates import SPELLINGS, day_or_today
 from queries.dossier import dossier
+from queries.terms import node_id
 
 router = APIRouter(prefix="/api/v1", tags=["dossier"])
 
@@ -33,12 +34,12 @@ def get_dossier(enterprise: str = Path(..., min_length=1, max_length=200, descri
     refuse(who, "read")
     day = day_or_today("as_of", as_of)
     counts = who.may("scorecards") or who.may("questions")
-    asked = ctx.questions.questions() if counts else []
+    eid = node_id(ctx.store, enterprise, ("Enterprise",), "enterprise")
+    counted = figures_scope(ctx.store, who)
+    asked = [q for q in ctx.questions.questions(enterprise=eid) if counted(q.station)] if counts else []
     scope = question_scope(ctx.store, who)
-    if not who.may("scorecards"):
-        asked = [q for q in asked if scope(q.station)]
     texts = who.may("questions") and all(scope(q.station) for q in asked)
-    found = dossier(ctx.store, enterprise, day, asked, ctx.calendars.current(), records_visible(ctx.store, who),
+    found = dossier(ctx.store, eid, day, asked, ctx.calendars.current(), records_visible(ctx.store, who),
                     question_texts=texts)
     body = dossier_json(found)
     if not counts:

@@ -9,8 +9,6 @@ member stations'); for other callers ``stations`` is empty and ``scorecard_withh
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Depends, Path, Query
 
 from api import output_matching as show
@@ -21,7 +19,7 @@ from api.models_matching import BrokerOut, ChainOut, MatchOut, PartnersOut, Pate
 from api.output_coverage import coverage_json
 from ontology.dates import SPELLINGS, parse_day
 from queries.network import served_districts
-from queries.questions import service_levels
+from queries.questions import scorecard_levels
 
 router = APIRouter(prefix="/api/v1", tags=["queries"])
 reads = allowed("read")
@@ -58,8 +56,9 @@ def coverage(district: str | None = Query(None, max_length=100, description="id,
     own = who.station is not None and report.district in served_districts(ctx.store, who.station)
     if not (who.may("scorecards") or own):
         return {**coverage_json(report, picks), "stations": [], "scorecard_withheld": True}
-    levels = service_levels(ctx.questions.questions(), ctx.calendars.current(), report.as_of,
-                            report.as_of - timedelta(days=report.window_days), [s.id for s in report.stations])
+    stations = [s.id for s in report.stations]  # only their questions: coverage is read often
+    levels = scorecard_levels(ctx.questions.questions(stations), ctx.calendars.current(), report.as_of,
+                              report.window_days, stations)
     return coverage_json(report, picks, levels)
 
 

@@ -7,7 +7,6 @@ question out of scope is a 404, as if it did not exist); analysts read only the 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -20,7 +19,7 @@ from api.models import ErrorOut
 from api.models_workflow import QuestionIn, QuestionOut, QuestionPage, ServiceLevelsOut, StepIn, WorkdaysOut
 from api.output_workflow import due_json, question_json, service_level_json
 from api.routes_writes import audited
-from ontology.dates import day_or_today, parse_day, today
+from ontology.dates import day_or_today, parse_day
 from ontology.questions import STATES
 from queries.questions import service_levels, state_of
 
@@ -52,8 +51,7 @@ def _stepped(action: str, summary: str):
              ctx: Context = Depends(context)) -> dict:
         with audited(ctx, who, f"questions.{action}", question, {"to": body.to} if body.to else None):
             done = workflow.step(ctx.store, ctx.questions, who, question, action, body.date, body.note, body.to)
-        q = done.after
-        return {**question_json(state_of(q, ctx.calendars.current(), max(q.last_day, today())), q),
+        return {**question_json(workflow.at_hand(done.after, ctx.calendars.current()), done.after),
                 "changed": done.changed}
 
     take.__doc__ = summary
@@ -94,9 +92,8 @@ def list_questions(station: str | None = Query(None, max_length=200, description
 def get_question(question: str = _QUESTION_ID, as_of: str | None = _AS_OF,
                  who: Principal = Depends(allowed("questions")), ctx: Context = Depends(context)) -> dict:
     """One question with its text and every step (who took it, when, with what note)."""
-    q = workflow.visible_question(ctx.store, ctx.questions, who, question)
     day = _as_of(as_of)
-    q = replace(q, steps=tuple(t for t in q.steps if t.day <= day))  # as it stood: later steps not yet taken
+    q = workflow.visible_question(ctx.store, ctx.questions, who, question).as_of(day)
     return question_json(state_of(q, ctx.calendars.current(), day), q)
 
 
@@ -111,7 +108,7 @@ def get_service_levels(as_of: str | None = _AS_OF,
         refuse(who, "questions", "read service levels")
     day = _as_of(as_of)
     start = parse_day("since", since) if since else None
-    scope = workflow.question_scope(ctx.store, who) if not who.may("scorecards") else (lambda s: True)
+    scope = workflow.figures_scope(ctx.store, who)
     levels = service_levels([q for q in ctx.questions.questions() if scope(q.station)], ctx.calendars.current(),
                             day, start)
     data = [service_level_json(v) for v in levels.values()]

@@ -22,8 +22,9 @@ from api.deps import refuse
 from graph import Store
 from graph.ledger import Ledger
 from graph.question_book import QuestionBook, Stepped
-from graph.text import UNSAFE_TEXT
+from graph.text import unsafe_character
 from loaders.tables import RawTable
+from loaders.values import enum_parser
 from ontology import EDGE_KINDS, ENUMS, FieldErrors, Forbidden, InvalidInput, LoadError, NotFound
 from ontology.dates import parse_day, today
 from ontology.questions import STATES, Question
@@ -104,10 +105,11 @@ def _edge_record(edge) -> dict:
 
 
 def _code(enum: str, field: str, text: str) -> str:
-    found = ENUMS[enum].parse(text)
-    if found is None:
-        raise InvalidInput(f"{field}: {text.strip()!r} is none of {', '.join(ENUMS[enum].codes)}")
-    return found
+    """A code of ``enum`` from a code or a label, as a loaded cell is read (with its near-miss hint)."""
+    try:
+        return enum_parser(ENUMS[enum])(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{field}: {exc}") from None
 
 
 def _load_record(store: Store, cells: list[str], source: str):
@@ -137,7 +139,7 @@ def _by_field(exc: LoadError) -> FieldErrors:
 
 def ask(store: Store, book: QuestionBook, who: Principal, station: str, enterprise: str, category: str,
         text: str, day: str | None) -> tuple[Question, bool]:
-    """A new enterprise question at ``station`` (its id is derived: asking again gives the same one)."""
+    """A new enterprise question at ``station`` (asking the same again gives the same one)."""
     refuse(who, "questions")
     station_id = resolved("station", lambda: node_id(store, station, ("Station",), "station"))
     if who.station is not None and station_id != who.station:
@@ -154,9 +156,8 @@ def checked_text(field: str, text: str | None) -> str:
     """Free text from a form or the command line, trimmed: tabs and line breaks are text, other control
     characters are not; at most TEXT_LIMIT characters."""
     body = (text or "").strip()
-    if found := UNSAFE_TEXT.search(body):
-        where = f"character U+{ord(found.group()):04X} at position {found.start()}"
-        raise FieldErrors([{"field": f"body.{field}", "message": f"{where} is not text"}])
+    if why := unsafe_character(body):
+        raise FieldErrors([{"field": f"body.{field}", "message": why}])
     if len(body) > TEXT_LIMIT:
         raise FieldErrors([{"field": f"body.{field}", "message": f"longer than {TEXT_LIMIT} characters"}])
     return body
@@ -199,11 +200,19 @@ def question_scope(store: Store, who: Principal) -> Callable[[str], bool]:
     return in_scope_of(store, who.station)
 
 
+def figures_scope(store: Store, who: Principal) -> Callable[[str], bool]:
+    """Whether the caller may count the questions of a station (figures, no text): those who read
+    scorecards every station's; a station key those it may read."""
+    return (lambda station: True) if who.may("scorecards") else question_scope(store, who)
+
+
+def at_hand(q: Question, calendar) -> QuestionState:
+    """A question as it stands now, or after its last step if that is dated later."""
+    return state_of(q, calendar, max(q.last_day, today()))
+
+
 def visible_question(store: Store, book: QuestionBook, who: Principal, question: str) -> Question:
-    try:
-        q = book.get(question)
-    except NotFound:
-        raise NotFound(f"no question {question!r}") from None
+    q = book.get(question)
     if not question_scope(store, who)(q.station):
         raise NotFound(f"no question {question!r}")  # out of scope is as if it did not exist
     return q

@@ -90,7 +90,7 @@ class QuestionBook:
         with self.ledger.transaction() as tx:
             row = tx.execute("SELECT id FROM questions WHERE content=?", (content,)).fetchone()
             if row is not None:
-                found = self._get(tx, row[0])
+                found = _get(tx, row[0])
                 self.ledger.append(tx, actor, "questions.create", found.id, 200, audit_record(found),
                                    audit_record(found), {"unchanged": True})
                 return found, False
@@ -106,9 +106,7 @@ class QuestionBook:
              path: tuple[str, ...] = ()) -> Stepped:
         """Take one step (Conflict when the question's state does not allow it)."""
         with self.ledger.transaction() as tx:
-            before = self._get(tx, question)
-            if before is None:
-                raise NotFound(f"no question {question!r}")
+            before = _get(tx, question)
             if before.steps and _same(before.steps[-1], action, day, note, to):
                 self.ledger.append(tx, actor, f"questions.{action}", question, 200, audit_record(before),
                                    audit_record(before), {"unchanged": True})
@@ -124,38 +122,37 @@ class QuestionBook:
         return Stepped(before, after, True)
 
     def get(self, question: str) -> Question:
-        with self.ledger.lock:
-            found = self._get(self.ledger.conn, question)
-        if found is None:
-            raise NotFound(f"no question {question!r}")
-        return found
+        with self.ledger.reading() as conn:
+            return _get(conn, question)
 
-    def questions(self, stations: Iterable[str] | None = None) -> list[Question]:
-        """The questions of ``stations`` (all when None), by day asked, then id."""
-        wanted = None if stations is None else sorted(set(stations))
-        with self.ledger.reading():  # the questions and their steps as of one moment
-            if wanted is None:
-                rows = self.ledger.conn.execute("SELECT * FROM questions").fetchall()
-                steps = self.ledger.conn.execute("SELECT * FROM question_steps ORDER BY question, seq").fetchall()
-            else:
-                marks = ", ".join("?" * len(wanted))
-                rows = self.ledger.conn.execute(f"SELECT * FROM questions WHERE station IN ({marks})",
-                                                wanted).fetchall()
-                steps = self.ledger.conn.execute(
-                    "SELECT s.* FROM question_steps s JOIN questions q ON q.id = s.question "
-                    f"WHERE q.station IN ({marks}) ORDER BY s.question, s.seq", wanted).fetchall()
+    def questions(self, stations: Iterable[str] | None = None, enterprise: str | None = None) -> list[Question]:
+        """The questions of ``stations`` (all when None), of ``enterprise`` when given, by day asked, then id."""
+        where, args = [], []
+        if stations is not None:
+            wanted = sorted(set(stations))
+            where.append(f"q.station IN ({', '.join('?' * len(wanted))})")
+            args += wanted
+        if enterprise is not None:
+            where.append("q.enterprise = ?")
+            args.append(enterprise)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self.ledger.reading() as conn:  # the questions and their steps as of one moment
+            rows = conn.execute(f"SELECT q.* FROM questions q{clause}", args).fetchall()
+            steps = conn.execute("SELECT s.* FROM question_steps s JOIN questions q ON q.id = s.question"
+                                 f"{clause} ORDER BY s.question, s.seq", args).fetchall()
         by_question: dict[str, list[Step]] = {}
         for row in steps:
             by_question.setdefault(row[0], []).append(_step(row))
         found = [_question(r, by_question.get(r[0], [])) for r in rows]
         return sorted(found, key=lambda q: (q.asked, q.id))
 
-    def _get(self, conn, question: str) -> Question | None:
-        row = conn.execute("SELECT * FROM questions WHERE id=?", (question,)).fetchone()
-        if row is None:
-            return None
-        steps = conn.execute("SELECT * FROM question_steps WHERE question=? ORDER BY seq", (question,)).fetchall()
-        return _question(row, [_step(s) for s in steps])
+
+def _get(conn, question: str) -> Question:
+    row = conn.execute("SELECT * FROM questions WHERE id=?", (question,)).fetchone()
+    if row is None:
+        raise NotFound(f"no question {question!r}")
+    steps = conn.execute("SELECT * FROM question_steps WHERE question=? ORDER BY seq", (question,)).fetchall()
+    return _question(row, [_step(s) for s in steps])
 
 
 def _same(last: Step, action: str, day: date, note: str, to: str | None) -> bool:

@@ -9,6 +9,12 @@ import unicodedata
 # and lone surrogates (no encoding can store them)
 UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
+
+def unsafe_character(text: str) -> str | None:
+    """Why ``text`` is no text a form or a client may send (the first character UNSAFE_TEXT finds), or None."""
+    found = UNSAFE_TEXT.search(text)
+    return f"character U+{ord(found.group()):04X} at position {found.start()} is not text" if found else None
+
 # NFKC already maps full-width ASCII (（）［］Ａ１) to half-width; these are the CJK brackets it keeps.
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "〖": "(", "〗": ")", "[": "(", "]": ")",
                            # control characters are no part of a search form (whitespace ones split it)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import threading
 import unicodedata
@@ -35,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from loaders.mapping import jsonpos
 from loaders.sheets import neutralise, write_file
 from loaders.tables import decode, read_csv
 from ontology import InvalidInput, LoadError, Location, Problem
@@ -217,77 +217,36 @@ def _check(entries: Sequence[CalendarDay]) -> list[Problem]:
     return problems
 
 
-def _position(text: str, pos: int) -> tuple[int, int]:
-    line = text.count("\n", 0, pos) + 1
-    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
-
-
-def _json_positions(text: str) -> tuple[dict[str, int], list[int]]:
-    """Where each top-level value of a (valid) JSON object starts, and each entry of its "days" array."""
-    decoder = json.JSONDecoder()
-
-    def skip(i: int) -> int:
-        while i < len(text) and text[i] in " \t\r\n\ufeff":
-            i += 1
-        return i
-
-    def array(i: int) -> list[int]:
-        starts, i = [], skip(i + 1)
-        while text[i] != "]":
-            starts.append(i)
-            _, i = decoder.raw_decode(text, i)
-            i = skip(i)
-            i = skip(i + 1) if text[i] == "," else i
-        return starts
-
-    values: dict[str, int] = {}
-    days: list[int] = []
-    try:
-        i = skip(0)
-        if text[i] != "{":
-            return values, days
-        i = skip(i + 1)
-        while text[i] != "}":
-            key, i = decoder.raw_decode(text, i)
-            i = skip(skip(i) + 1)  # past the colon
-            values[key] = i
-            if key == "days" and text[i] == "[":
-                days = array(i)
-            _, i = decoder.raw_decode(text, i)
-            i = skip(i)
-            i = skip(i + 1) if text[i] == "," else i
-    except (ValueError, IndexError):  # positions are a help: without them, locations say line 0
-        pass
-    return values, days
-
-
 def _parse_json(text: str, source: str) -> tuple[list[CalendarDay], list[Problem]]:
-    def at(pos: int | None) -> Location:
-        return Location(source, *_position(text, pos)) if pos is not None else Location(source)
-
-    try:
-        body = json.loads(text.lstrip("\ufeff"))
-    except json.JSONDecodeError as exc:
-        return [], [Problem(Location(source, exc.lineno, exc.colno), f"malformed JSON: {exc.msg}")]
-    if not isinstance(body, dict):
+    try:  # with each value's line and column (loaders.mapping.jsonpos, as the mappings read JSON)
+        doc = jsonpos.loads(text.lstrip("\ufeff"))
+    except jsonpos.JSONPositionError as exc:
+        return [], [Problem(Location(source, exc.line, exc.column), f"malformed JSON: {exc.message}")]
+    if not isinstance(doc.value, dict):
         return [], [Problem(Location(source, 1, 1), "not a holiday-cn file: expected an object "
                                                     '{"year", "papers", "days": [...]}')]
-    values, starts = _json_positions(text)
+
+    def at(key: str) -> Location:
+        found = doc.value.get(key)
+        return Location(source, found.line, found.column) if found else Location(source)
+
     problems: list[Problem] = []
+    body = doc.plain()
     year, days = body.get("year"), body.get("days")
     if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
-        problems.append(Problem(at(values.get("year")), f'"year" must be the year of the arrangement, not {year!r}'))
+        problems.append(Problem(at("year"), f'"year" must be the year of the arrangement, not {year!r}'))
         year = None
     if not isinstance(days, list):
-        problems.append(Problem(at(values.get("days")), f'"days" must be a list of days, not {days!r}'))
+        problems.append(Problem(at("days"), f'"days" must be a list of days, not {days!r}'))
         return [], problems
     if not days and year is not None:
-        problems.append(Problem(at(values.get("days")), f"the file lists no days: the working-day arrangement of "
-                                                        f"{year} is not in it (the State Council's notice for {year} "
-                                                        "may not be published yet); nothing was loaded"))
+        problems.append(Problem(at("days"), f"the file lists no days: the working-day arrangement of "
+                                            f"{year} is not in it (the State Council's notice for {year} "
+                                            "may not be published yet); nothing was loaded"))
+    located = doc.value["days"].value
     entries = []
     for n, item in enumerate(days, 1):
-        where = at(starts[n - 1] if n - 1 < len(starts) else None)
+        where = Location(source, located[n - 1].line, located[n - 1].column)
         if not isinstance(item, dict):
             problems.append(Problem(where, f"day {n} is not an object {{\"name\", \"date\", \"isOffDay\"}}"))
             continue

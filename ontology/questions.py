@@ -75,6 +75,10 @@ class Question:
             state = TRANSITIONS[s.action][1]
         return state
 
+    def as_of(self, day: date) -> Question:
+        """The question as it stood at the end of ``day``: its later steps not yet taken."""
+        return replace(self, steps=tuple(s for s in self.steps if s.day <= day))
+
     def then(self, step: Step) -> Question:
         """The question after ``step``; Conflict when its state does not allow it, InvalidInput when
         it is dated before the step before it."""

@@ -10,8 +10,9 @@ question.  Only what is dated on or before ``as_of`` is known; later records and
   coverage counts in a district of the scope (``queries.coverage``, radius 0).  *Lapsed*: untracked
   at ``as_of`` (coverage's untracked lists).  *Lapsing*: tracked at ``as_of`` but no longer on
   ``as_of + horizon_days`` unless tracked again; that is, tracked in the window of ``window_days``
-  but not in the window of ``window_days - horizon_days`` (both ending ``as_of``: two coverage
-  reports, no new backend code).  ``horizon_days`` is therefore at most ``window_days``.  Each
+  but not in the window of ``window_days - horizon_days`` (both ending ``as_of``).  One coverage
+  report, of the shorter window, finds both (no new backend code); the last tracking day tells them
+  apart.  ``horizon_days`` is therefore at most ``window_days``.  Each
   carries its last tracking day on or before ``as_of``, counted as coverage counts it: a
   ``tracking`` record by any station on the item itself, or, for a product, on a key project for
   it, and, for a key project, on its product; ``tracked_until = last + window_days`` is the last day
@@ -120,14 +121,15 @@ def alerts(store: Store, as_of: date, station: str | None = None, questions: Ite
     if qs and calendar is None:
         raise InvalidInput("calendar: questions were given without the working-day calendar to judge them by")
     sid = None if station is None else node_id(store, station, ("Station",), "station")
-    now = coverage(store, as_of=as_of, window_days=window_days)
-    later = coverage(store, as_of=as_of, window_days=window_days - horizon_days)
+    # untracked in the shorter window: lapsed (untracked in the whole window too) or lapsing; which one
+    # is told by the last tracking day itself, so coverage runs once
+    report = coverage(store, as_of=as_of, window_days=window_days - horizon_days)
     if sid is None:
-        stations, districts = tuple(sorted(s.id for s in now.stations)), tuple(d.id for d in now.districts)
+        stations, districts = tuple(sorted(s.id for s in report.stations)), tuple(d.id for d in report.districts)
     else:
         stations = (sid, *members_of(store, sid))
         districts = tuple(sorted(served_districts(store, sid)))
-    lapsed, lapsing, quiet = _Scope(store, now, later, districts, as_of).alerts()
+    lapsed, lapsing, quiet = _Scope(store, report, window_days, districts, as_of).alerts()
     asked = [q for q in qs if sid is None or q.station in stations]
     return Alerts(as_of, sid, stations, districts, window_days, horizon_days, due_within, lapsed, lapsing,
                   question_alerts(asked, calendar, as_of, due_within) if calendar is not None else (), quiet)
@@ -160,13 +162,12 @@ class _Scope:
     """The few reads behind the lapses and the quiet parks: the neighbourhoods of the items and the
     parks, each in one ``subgraph`` (never truncated: its cap is the store's node count)."""
 
-    def __init__(self, store: Store, now: CoverageReport, later: CoverageReport, districts: tuple[str, ...],
+    def __init__(self, store: Store, shorter: CoverageReport, window_days: int, districts: tuple[str, ...],
                  as_of: date) -> None:
-        self.store, self.now, self.as_of = store, now, as_of
+        self.store, self.report, self.window_days, self.as_of = store, shorter, window_days, as_of
         self.scope = set(districts)
         self.cap = max(1, sum(store.counts().nodes.values()))
-        self.gone = _untracked(now, self.scope)
-        self.going = {k: v for k, v in _untracked(later, self.scope).items() if k not in self.gone}
+        self.untracked = _untracked(shorter, self.scope)
 
     def around(self, ids: set[str], edge_kinds: tuple[str, ...], node_kinds: tuple[str, ...]) -> Subgraph:
         """``ids`` and their neighbours of ``node_kinds`` over ``edge_kinds``, with the edges of those
@@ -174,7 +175,7 @@ class _Scope:
         return self.store.subgraph(sorted(ids), 1, edge_kinds, node_kinds, self.cap) if ids else Subgraph((), ())
 
     def alerts(self) -> tuple[tuple[Lapse, ...], tuple[Lapse, ...], tuple[QuietPark, ...]]:
-        items = {i for _, i in self.gone} | {i for _, i in self.going}
+        items = {i for _, i in self.untracked}
         pairs: dict[str, set[str]] = {}  # a product's key projects, a key project's products
         for e in self.around(items, ("FOR_PRODUCT",), ("Product", "KeyProject")).edges:
             pairs.setdefault(e.src, set()).add(e.dst)
@@ -199,9 +200,10 @@ class _Scope:
         for e in self.around(targets, ("TRACKS",), ("Station",)).edges:
             if (day := _day(e.props["date"])) <= self.as_of:
                 self.records.setdefault(e.dst, []).append((day, e.props.get("type", "")))
-        lapsed = self.lapses(self.gone, pairs)
-        lapsing = self.lapses(self.going, pairs)
-        return lapsed, lapsing, self.quiet(parks, ents, held)
+        both = self.lapses(self.untracked, pairs)
+        gone = [x.days_left is None or x.days_left < 0 for x in both]
+        return (tuple(x for x, g in zip(both, gone, strict=True) if g),
+                tuple(x for x, g in zip(both, gone, strict=True) if not g), self.quiet(parks, ents, held))
 
     def last(self, targets: Iterable[str], tracking: bool) -> date | None:
         return max((day for t in targets for day, kind in self.records.get(t, ()) if not tracking or kind == TRACKING),
@@ -213,14 +215,14 @@ class _Scope:
         out = []
         for (kind, i), (name, where) in found.items():
             last = self.last({i} | pairs.get(i, set()), tracking=True)
-            out.append(Lapse(kind, i, name, tuple(sorted(where)), last, *lapse_days(last, self.now.window_days,
-                                                                                     self.as_of)))
+            until = lapse_days(last, self.window_days, self.as_of)
+            out.append(Lapse(kind, i, name, tuple(sorted(where)), last, *until))
         return tuple(sorted(out, key=lambda x: (x.tracked_until or date.min, x.id)))
 
     def quiet(self, parks: dict[str, tuple[str, list[str]]], ents: dict[str, set[str]],
               held: dict[str, set[str]]) -> tuple[QuietPark, ...]:
-        start = self.as_of - timedelta(days=self.now.window_days)
-        uncovered = {p.id for d in self.now.districts for p in d.uncovered_parks}
+        start = self.as_of - timedelta(days=self.window_days)
+        uncovered = {p.id for d in self.report.districts for p in d.uncovered_parks}  # not sited at: any window
         out = []
         for park, (name, where) in parks.items():
             mine = ents[park]
@@ -243,5 +245,5 @@ def question_alerts(questions: Iterable[Question], calendar: Calendar, as_of: da
                                    if due_soon(s, calendar, as_of, due_within)]
     out = [QuestionAlert(s.id, s.station, s.enterprise, s.category, s.escalated_at, s.escalated_to, s.due,
                          s.due_provisional, s.overdue, working_days_left(calendar, as_of, s.due))
-           for s in states if s.escalated_at is not None and s.due is not None]
+           for s in states]  # due_soon: escalated, so with a due day
     return tuple(sorted(out, key=lambda a: (a.due, a.id)))

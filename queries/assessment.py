@@ -38,7 +38,7 @@ from graph.interface import Store
 from ontology import InvalidInput
 from ontology.questions import Question
 from queries.coverage import StationScore, coverage
-from queries.questions import Calendar, ServiceLevel, service_levels
+from queries.questions import Calendar, ServiceLevel, scorecard_levels
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 RUN = 3  # last this many years running: de-listed
@@ -102,8 +102,7 @@ def scorecard_years(store: Store, years: Sequence[int], questions: Iterable[Ques
     for year in asked:
         as_of, days = year_window(year)
         scores = coverage(store, as_of=as_of, window_days=days).stations
-        levels = (service_levels(qs, calendar, as_of=as_of, start=date(year, 1, 1), stations=[s.id for s in scores])
-                  if calendar is not None else {})
+        levels = scorecard_levels(qs, calendar, as_of, days, [s.id for s in scores]) if calendar is not None else {}
         figures += year_figures(year, scores, levels)
     histories = histories_of(figures)
     return Assessment(asked, tuple(figures), histories, tuple(h.station for h in histories if h.flagged))

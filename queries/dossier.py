@@ -257,8 +257,8 @@ def _status(store: Store, profile: Profile, report: DistrictCoverage | None, rec
                   if store.neighbours(p.id, ["SITED_AT"], ["Station", "ServicePoint"], "in"))
     mine = {d.id for d in profile.districts}
     serving = {n.node.id for d in mine for n in store.neighbours(d, ["SERVES"], ["Station"], "in")}
-    start = (as_of - timedelta(days=window_days)).isoformat()
-    counting = [r for r in records if r.station in serving and start <= r.date.isoformat() <= as_of.isoformat()]
+    start = as_of - timedelta(days=window_days)
+    counting = [r for r in records if r.station in serving and start <= r.date <= as_of]
     why = (("park",) if parks else ()) + (("record",) if counting else ())
     return CoverageStatus(Named(report.id, report.name), covered, why, parks,
                           tuple(sorted(r.id for r in counting if visible(r.station))))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from statistics import median
 from typing import Protocol
 
@@ -67,6 +67,7 @@ class Round:
 
     escalated: date
     due: date
+    provisional: bool  # the due day counts days of a year without official data
     answered: date | None  # None: not (yet) answered
     working_days: int  # escalation to answer, or to as_of
     within: bool | None  # answered by the due day; False once overdue; None while neither
@@ -94,19 +95,19 @@ def state_of(q: Question, calendar: Calendar, as_of: date) -> QuestionState:
     if escalated is not None:
         rounds.append(_round(calendar, escalated, answered, as_of))
     current = rounds[-1] if escalated is not None else None
-    provisional = current is not None and calendar.add_workdays(escalated, SERVICE_DAYS).provisional
     return QuestionState(q.id, q.station, q.enterprise, q.category, q.asked, state, escalated, to, path,
-                         current.due if current else None, provisional, answered, closed,
+                         current.due if current else None, current is not None and current.provisional,
+                         answered, closed,
                          current is not None and current.answered is None and current.within is False,
                          current.working_days if current else None, current.within if current else None,
                          tuple(rounds))
 
 
 def _round(calendar: Calendar, escalated: date, answered: date | None, as_of: date) -> Round:
-    due = calendar.add_workdays(escalated, SERVICE_DAYS).due
+    due = calendar.add_workdays(escalated, SERVICE_DAYS)
     days, _ = calendar.workdays_between(escalated, answered or as_of)
-    within = answered <= due if answered is not None else (False if as_of > due else None)
-    return Round(escalated, due, answered, days, within)
+    within = answered <= due.due if answered is not None else (False if as_of > due.due else None)
+    return Round(escalated, due.due, due.provisional, answered, days, within)
 
 
 def due_soon(s: QuestionState, calendar: Calendar, as_of: date, working_days: int = 2) -> bool:
@@ -152,3 +153,9 @@ def level(station: str, states: Sequence[QuestionState]) -> ServiceLevel:
                         sum(1 for s in states if s.rounds), sum(1 for s in states if s.state in ("answered", "closed")),
                         sum(1 for s in states if s.overdue), len(decided), within,
                         within / len(decided) if decided else None, float(median(days)) if days else None)
+
+
+def scorecard_levels(questions: Iterable[Question], calendar: Calendar, as_of: date, window_days: int,
+                     stations: Sequence[str]) -> dict[str, ServiceLevel]:
+    """The service level of each station of a coverage scorecard, over the report's window."""
+    return service_levels(questions, calendar, as_of, as_of - timedelta(days=window_days), stations)

@@ -269,7 +269,7 @@ def test_the_alerts_command(tmp_path, monkeypatch):
     assert body["lapsing"][0] == {"kind": "Product", "id": "prod:h", "name": "器械h", "districts": [D3],
                                   "last_tracked": "2026-01-01", "tracked_until": "2026-06-30", "days_left": 0}
 
-    monkeypatch.setattr("api.cli_workflow.questions_of", lambda settings: QUESTIONS)
+    monkeypatch.setattr("api.cli_workflow.questions_of", lambda settings, *only: QUESTIONS)
     monkeypatch.setattr("api.cli_calendar.calendar_of", lambda settings: CAL)
     core = run(app, ["alerts", "--as-of", "2026/6/30", "--station", "闵行中心", "--store", path, "--json"], env=env)
     assert core.exit_code == 0, core.output

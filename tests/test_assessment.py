@@ -297,7 +297,7 @@ def test_the_scorecard_command(hist_file, monkeypatch):
                                                         {"year": 2026, "rank": 3, "ranked": 4, "last": True}]}
     assert body["figures"][2]["score"] == 0.3333  # rounded as in coverage
 
-    monkeypatch.setattr("api.cli_workflow.questions_of", lambda settings: QUESTIONS)
+    monkeypatch.setattr("api.cli_workflow.questions_of", lambda settings, *only: QUESTIONS)
     monkeypatch.setattr("api.cli_calendar.calendar_of", lambda settings: CAL)
     # --years repeated, in any order
     got = run(_cli(), ["scorecard", "--years", "2026", "--years", "2024", "2025", "--store", path, "--json"], env=env)
