@@ -29,8 +29,9 @@ from bench.report import ROOT, fresh_region, write_section
 WHERE_THE_TIME_GOES = (
     "Where the time goes: an escalation looks up the station's core among its edges (a station here holds "
     "about 13,000 service records; the embedded store now skips them by the kind of the node at the other end, "
-    "which halved it); alerts run the city-wide coverage twice (at the window and the window less the horizon, "
-    "about 0.9 s each), whatever the station; the lists judge every question on the calendar on each read "
+    "which halved it); alerts run the city-wide coverage once (of the window less the horizon: the last "
+    "tracking day tells lapsed from lapsing), whatever the station, and read the records of the items and parks "
+    "of their scope; the lists judge every question on the calendar on each read "
     "(about 35 µs a question).")
 
 
