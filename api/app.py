@@ -45,6 +45,7 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
         routes_graph,
         routes_queries,
         routes_questions,
+        routes_views,
         routes_writes,
     )
 
@@ -83,9 +84,9 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
 
     app.add_middleware(BodyLimit, uploads=int(settings.max_body_mb * (1 << 20)), keys=ctx.keys)
 
-    @app.get("/", include_in_schema=False)
-    def index() -> Response:
-        return _static("index.html")
+    from api import routes_pages
+
+    app.include_router(routes_pages.router)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> Response:
@@ -101,7 +102,19 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
-        return _static(name)
+        from viz.page import asset
+
+        if name in ("docs.html", "docs.js"):
+            return _static(name)
+        try:
+            body = asset(name)
+        except FileNotFoundError:
+            raise NotFound(f"no page {name!r}") from None
+        suffix = "." + name.rsplit(".", 1)[-1]
+        if suffix not in _STATIC_TYPES:
+            raise NotFound(f"no page {name!r}")
+        return Response(body, media_type=f"{_STATIC_TYPES[suffix]}; charset=utf-8",
+                        headers={"Cache-Control": "no-cache"})
 
     @app.get("/healthz", response_model=HealthOut, tags=["service"])
     def healthz() -> dict:
@@ -132,6 +145,7 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
     app.include_router(routes_questions.router)
     app.include_router(routes_dossier.router)
     app.include_router(routes_assessment.router)
+    app.include_router(routes_views.router)
     return app
 
 

@@ -29,6 +29,7 @@ from api.cli_keys import keys_app
 from api.cli_mapping import SET, load_with_mapping, mapping_app, resolve
 from api.cli_matching import broker, chain_gaps, match, partners, patents
 from api.cli_queries import coverage
+from api.cli_view import view
 from api.cli_workflow import audit_app, question_app, record_app
 from ontology import InvalidInput
 
@@ -303,6 +304,7 @@ app.command()(partners)
 app.command()(scorecard)
 app.command()(alerts)
 app.command()(dossier)
+app.command()(view)
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(keys_app, name="keys")
 app.add_typer(record_app, name="record")

@@ -373,3 +373,24 @@ class AuditOut(BaseModel):
 
 class AuditPage(Page):
     data: list[AuditOut]
+
+
+class ViewMetaOut(BaseModel):
+    title: str
+    generated: str  # when the view was drawn (ISO, UTC)
+    store: str  # which store it came from: the backend and its file or server
+    as_of: str | None = None
+
+
+class VisNetworkOut(BaseModel):
+    nodes: list[dict[str, Any]]  # vis-network nodes: id, label, title (plain text), kind, mark, groups, x, y, …
+    edges: list[dict[str, Any]]  # vis-network edges: id, from, to, kind, groups, …
+    options: dict[str, Any]
+
+
+class ViewOut(BaseModel):
+    """A page's data: the report (the JSON of the report's own endpoint) and its network."""
+
+    meta: ViewMetaOut
+    report: dict[str, Any]
+    graph: VisNetworkOut

@@ -23,10 +23,21 @@ def test_the_readme_stays_a_newcomers_document_and_its_links_resolve():
     assert len(README.splitlines()) <= 160
     for text, base in ((README, ROOT), *(((ROOT / "docs" / f).read_text(encoding="utf-8"), ROOT / "docs")
                                           for f in ("data-format.md", "mappings.md", "coverage.md", "stores.md",
-                                                    "api.md", "workflow.md"))):
+                                                    "api.md", "workflow.md", "pages.md"))):
         for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
             if not target.startswith("http"):
                 assert (base / target).exists(), target
+
+
+def test_the_readme_shows_current_screenshots_of_the_pages():
+    from browser import DOCS_SHOTS
+
+    shown = re.findall(r"!\[[^]]*\]\((docs/screenshots/[^)]+\.png)\)", README)
+    assert len(shown) >= 4
+    for name in DOCS_SHOTS:  # every page's screenshot is checked in (the browser tests take them)
+        path = ROOT / "docs" / "screenshots" / f"{name}.png"
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
+    assert {ROOT / p for p in shown} <= {ROOT / "docs" / "screenshots" / f"{n}.png" for n in DOCS_SHOTS}
 
 
 def test_quick_start_is_two_commands_and_ci_runs_the_test_one():
