@@ -55,12 +55,7 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
                   description="The biokg knowledge graph: search, entities, coverage, matchmaking, records, "
                               "loads. Send an API key as `Authorization: Bearer bkg_…`.",
                   responses={code: {"model": ErrorOut, "description": text} for code, text in _ERRORS.items()})
-    from graph.question_book import QuestionBook
-    from loaders.calendar_file import KeptCalendar
-
-    keys = keys or KeyRing(settings.ledger_path)
-    ctx = app.state.biokg = Context(store, keys, settings, QuestionBook(keys.ledger),
-                                    KeptCalendar(settings.calendar_path))
+    ctx = app.state.biokg = Context.of(store, settings, keys)
     errors.install(app)
     plain_openapi = app.openapi
 

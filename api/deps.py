@@ -44,6 +44,15 @@ class Context:
     def ledger(self) -> Ledger:
         return self.keys.ledger
 
+    @classmethod
+    def of(cls, store: Store, settings: Settings, keys: KeyRing | None = None) -> Context:
+        """The context over ``store``: the keys, questions and audit trail in the settings' ledger, the
+        kept working-day calendar."""
+        from loaders.calendar_file import KeptCalendar
+
+        keys = keys or KeyRing(settings.ledger_path)
+        return cls(store, keys, settings, QuestionBook(keys.ledger), KeptCalendar(settings.calendar_path))
+
 
 def context(request: Request) -> Context:
     return request.app.state.biokg

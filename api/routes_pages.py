@@ -17,8 +17,8 @@ from viz.views import store_label
 router = APIRouter(include_in_schema=False)
 
 
-def _text():
-    return Query(None, max_length=200)  # one per parameter: FastAPI keeps a parameter's name in it
+def _text(length: int = 200):
+    return Query(None, max_length=length)  # one per parameter: FastAPI keeps a parameter's name in it
 
 
 def _page(request: Request, page: str, title: str, **args: str | None) -> HTMLResponse:
@@ -43,18 +43,18 @@ def coverage_district(request: Request, district: str = Path(..., min_length=1, 
 
 
 @router.get("/match/{org}")
-def match(request: Request, org: str = Path(..., min_length=1, max_length=200), segment: str | None = _text(),
-          field: str | None = _text()) -> HTMLResponse:
+def match(request: Request, org: str = Path(..., min_length=1, max_length=200), segment: str | None = _text(100),
+          field: str | None = _text(100)) -> HTMLResponse:
     return _page(request, "match", "产业链匹配", org=org, segment=segment, field=field)
 
 
 @router.get("/broker")
-def broker(request: Request, org: str | None = _text(), field: str | None = _text()) -> HTMLResponse:
+def broker(request: Request, org: str | None = _text(), field: str | None = _text(100)) -> HTMLResponse:
     return _page(request, "broker", "产学研用撮合", org=org, field=field)
 
 
 @router.get("/patents")
-def patents(request: Request, org: str | None = _text(), field: str | None = _text()) -> HTMLResponse:
+def patents(request: Request, org: str | None = _text(), field: str | None = _text(100)) -> HTMLResponse:
     return _page(request, "patents", "专利供需", org=org, field=field)
 
 

@@ -77,10 +77,10 @@ def dossier_view(enterprise: str = Path(..., min_length=1, max_length=200, descr
 
 
 def _about(report: dict[str, Any], what: str) -> str:
-    from ontology.fields import FIELDS
+    from ontology.fields import FIELD_BY_ID
 
     org = report.get("org")
     if org:
         return f"{org['name']} {what}"
-    names = {f.id: f.zh for f in FIELDS}
-    return f"{'、'.join(names.get(f, f) for f in report.get('fields') or [])} {what}".strip()
+    names = [FIELD_BY_ID[f].zh if f in FIELD_BY_ID else f for f in report.get("fields") or []]
+    return f"{'、'.join(names)} {what}".strip()

@@ -56,6 +56,7 @@ class Watched:
     requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # the URL of every response with a status ≥ 400
 
     def assert_clean(self) -> None:
         assert self.dialogs == [], f"a dialog opened: {self.dialogs}"
@@ -74,6 +75,7 @@ def watched(context_or_browser, statuses_ok: tuple[int, ...] = ()) -> Watched:
     expected = tuple(f"status of {s} " for s in statuses_ok)  # Chromium logs each failed fetch as an error
     page.on("console", lambda m: w.problems.append(f"console: {m.text}")
             if m.type == "error" and not (expected and any(e in m.text for e in expected)) else None)
+    page.on("response", lambda r: w.failed.append(r.url) if r.status >= 400 else None)
     page.on("response", lambda r: w.problems.append(f"{r.status} {r.url}")
             if r.status >= 400 and r.status not in statuses_ok else None)
     return w

@@ -105,3 +105,22 @@ def shared_data() -> Path:
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or (os.path.exists("/usr/bin/chromium") and "/usr/bin/chromium") or None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright (one per test module); missing, a skip, or under
+    ``CI=true`` a failure (scripts/browser-deps installs it)."""
+    from browser import CHROMIUM_ARGS
+
+    exe = chromium_path()
+    if exe is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is required in CI (scripts/browser-deps installs it)")
+        pytest.skip("Chromium is not installed (run scripts/browser-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -6,14 +6,12 @@ form errors show beside their fields, no key is one clear error, and names from 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import httpx
 import pytest
-from browser import CHROMIUM_ARGS, XSS_NAMES, Watched, serving, shot, watched
-from conftest import chromium_path
+from browser import XSS_NAMES, Watched, serving, shot, watched
 from helpers import edge, node, small_region
 
 from api.app import create_app
@@ -39,21 +37,6 @@ class Desk:
         answer = httpx.get(self.base + path, params=params, headers={"Authorization": f"Bearer {self.key}"})
         assert answer.status_code == 200, answer.text
         return answer.json()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = chromium_path()
-    if exe is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required in CI (scripts/browser-deps installs it)")
-        pytest.skip("Chromium is not installed (run scripts/browser-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -115,7 +98,7 @@ def test_a_visit_moves_the_districts_coverage_figure(desk, context):
     page.goto(desk.url(ASKED))
     loaded(page, ASKED)
     assert page.title().startswith("闵行工作站")
-    assert "数据 API" in page.text_content("#meta") and "截至 2026-11-20" in page.text_content("#meta")
+    assert "数据 embedded" in page.text_content("#meta") and "截至 2026-11-20" in page.text_content("#meta")
     # 闵行区: ent:a (in the station's own park), ent:b, ent:img, ent:script; only ent:a covered
     expect(page.locator(RATE)).to_have_text("25.0%")
     assert page.text_content("#coverage li[data-id='ent:img'] .name") == IMG

@@ -188,10 +188,37 @@ def test_evidence_networks_tag_each_candidates_paths(store):
                        {"kind": "CLASSIFIED_AS", "src": "CN115123456A", "dst": "field:antibody"}]}]}]
     net = viz.views.evidence_network(store, {"id": "ent:a", "name": "澜启"}, results)
     tags = {n["id"]: set(n["groups"]) for n in net["nodes"]}
-    assert tags == {"ent:a": set(), "inst:h": {"r0"}, "prod:1": {"r0"}, "CN115123456A": {"r1"},
+    assert tags == {"ent:a": {"r0", "r1"}, "inst:h": {"r0"}, "prod:1": {"r0"}, "CN115123456A": {"r1"},
                     "field:antibody": {"r1"}}
     assert next(n for n in net["nodes"] if n["id"] == "ent:a")["mark"] == "focus"
     by_kind = {(e["from"], e["to"], e["kind"]): set(e["groups"]) for e in net["edges"]}
     assert by_kind == {("prod:1", "inst:h", "TRIAL_SITE"): {"r0"}, ("ent:a", "prod:1", "OWNS"): {"r0"},
                        ("CN115123456A", "field:antibody", "CLASSIFIED_AS"): {"r1"},
                        ("ent:a", "inst:h", "candidate"): {"r0"}, ("ent:a", "CN115123456A", "candidate"): {"r1"}}
+
+
+def test_a_view_shows_each_caller_what_its_report_does(store):
+    """Every view's report is its endpoint's answer to the same caller, and its network draws nothing the
+    report withheld (a station key of another district sees no service record, so no station)."""
+    nodes, edges = small_region()
+    store.write(nodes + [node("station:pd", "Station", "浦东工作站", type="station", scope="both")],
+                edges + [edge("SERVES", "station:pd", "district:310115"),
+                         edge("NEEDS", "ent:b", "segment:drug.discovery", field="field:antibody")])
+    callers = {"anonymous": api_client(store, role=None), "viewer": api_client(store, role="viewer"),
+               "other station": api_client(store, role="station", station="station:pd"),
+               "own station": api_client(store, role="station", station="station:mh"),
+               "analyst": api_client(store, role="analyst")}
+    pairs = [("/api/v1/views/dossier/ent:b", "/api/v1/dossier/ent:b", {}),
+             ("/api/v1/views/coverage", "/api/v1/coverage", {"district": "闵行区", "suggest": 2}),
+             ("/api/v1/views/match/ent:b", "/api/v1/match/ent:b", {}),
+             ("/api/v1/views/broker", "/api/v1/broker", {"field": "antibody"}),
+             ("/api/v1/views/patents", "/api/v1/patents", {"field": "antibody"})]
+    for who, client in callers.items():
+        for view_path, plain_path, params in pairs:
+            view, plain = client.get(view_path, params=params), client.get(plain_path, params=params)
+            assert view.status_code == plain.status_code == 200, (who, view_path, view.text)
+            assert view.json()["report"] == plain.json(), (who, view_path)
+        dossier = client.get("/api/v1/views/dossier/ent:b").json()
+        drawn = {n["id"] for n in dossier["graph"]["nodes"]}
+        sees_records = who in ("own station", "analyst")
+        assert ("station:mh" in drawn) == sees_records == bool(dossier["report"]["records"]), who

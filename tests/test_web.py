@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlparse
 
 import pytest
-from browser import CHROMIUM_ARGS, serving, watched
-from conftest import chromium_path
+from browser import serving, watched
 from fastapi.testclient import TestClient
 from helpers import edge, node, small_region
 
@@ -57,21 +55,6 @@ def test_json_endpoints(web_store):
 def served(web_store):
     with serving(create_app(web_store)) as base:
         yield base
-
-
-@pytest.fixture
-def browser():
-    exe = chromium_path()
-    if exe is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required in CI (scripts/browser-deps installs it)")
-        pytest.skip("Chromium is not installed (run scripts/browser-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

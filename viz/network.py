@@ -57,6 +57,7 @@ def network(nodes: Sequence[VNode], edges: Iterable[VEdge], physics: bool | None
     big = len(nodes) > PHYSICS_MAX if physics is None else not physics
     positions = _positions(nodes, edges) if big else {}
     net = Network(directed=True)
+    net.node_ids = _IdList()  # pyvis looks ids up in a list, per node and per edge: a set keeps it linear
     for n in nodes:
         kind = style["nodes"].get(n.kind, {"color": "#999999", "shape": "dot"})
         mark = style["marks"][n.mark]["color"] if n.mark else None
@@ -66,7 +67,7 @@ def network(nodes: Sequence[VNode], edges: Iterable[VEdge], physics: bool | None
                  "highlight": {"background": fill, "border": "#000000"}}
         at = positions.get(n.id, (n.x, n.y))
         extra: dict[str, Any] = {} if at[0] is None else {"x": round(at[0], 1), "y": round(at[1], 1)}
-        net.add_node(n.id, label=n.label or n.id, title=n.title or n.label, shape=kind["shape"], color=color,
+        net.add_node(n.id, label=n.label or " ", title=n.title or n.label, shape=kind["shape"], color=color,
                      size=n.size, borderWidth=3 if mark else 1, kind=n.kind, mark=n.mark, groups=list(n.groups),
                      **extra)
     known = set(net.node_map)
@@ -86,6 +87,21 @@ def network(nodes: Sequence[VNode], edges: Iterable[VEdge], physics: bool | None
                          "font": {"size": 10, "align": "middle"}},
                "nodes": {"font": {"size": 12}}, "layout": {"improvedLayout": not big}}
     return {"nodes": net.nodes, "edges": net.edges, "options": options}
+
+
+class _IdList(list):
+    """pyvis's list of node ids, with a set beside it for ``in``."""
+
+    def __init__(self):
+        super().__init__()
+        self._ids: set = set()
+
+    def append(self, item) -> None:
+        self._ids.add(item)
+        super().append(item)
+
+    def __contains__(self, item) -> bool:
+        return item in self._ids
 
 
 def _positions(nodes: Sequence[VNode], edges: Sequence[VEdge]) -> dict[str, tuple[float, float]]:

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from viz.network import PHYSICS_MAX
 from viz.styles import legend
 
 STATIC = resources.files("viz") / "static"
@@ -72,7 +73,7 @@ def asset(name: str) -> bytes:
 
 
 def script_json(value: Any) -> str:
-    """JSON safe inside a ``<script>`` block (and an HTML attribute)."""
+    """JSON safe inside a ``<script>`` block: no ``<``, ``>`` or ``&`` can end it or open a comment."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -98,13 +99,14 @@ def render(page: str, title: str, args: dict[str, Any] | None = None, data: dict
 
     if page not in PAGES:
         raise ValueError(page)
-    meta = {"page": page, "args": args or {}, "legend": legend(), "terms": terms(), **props(), "standalone": standalone,
-            "store": store, "generated": datetime.now(UTC).isoformat(timespec="seconds")}
+    meta = {"page": page, "args": args or {}, "legend": legend(), "terms": terms(), **props(),
+            "physics_max": PHYSICS_MAX, "standalone": standalone, "store": store,
+            "generated": datetime.now(UTC).isoformat(timespec="seconds")}
     styles, scripts = [VIS_CSS, "style.css"], _scripts(page)
     if standalone:
         css = [_inline(asset(n).decode(), "style") for n in styles]
         js = [_inline(asset(n).decode(), "script") for n in scripts]
-        csp = ("default-src 'none'; img-src data: blob:; connect-src 'none'; "
+        csp = ("default-src 'none'; img-src data: blob:; connect-src 'none'; base-uri 'none'; form-action 'none'; "
                f"style-src {' '.join(_hash(c) for c in css)}; script-src {' '.join(_hash(j) for j in js)}")
         links: tuple = ()
         return _template().render(page=page, title=title, csp=csp, inline=True, styles=css, scripts=js,
@@ -117,8 +119,8 @@ def render(page: str, title: str, args: dict[str, Any] | None = None, data: dict
 
 def _inline(text: str, tag: str):
     """Our own script or style, inlined as is (its hash is in the policy); it must not end its block."""
-    if f"</{tag}" in text.lower():
-        raise ValueError(f"an inlined {tag} holds '</{tag}'")
+    if f"</{tag}" in text.lower() or "<!--" in text:
+        raise ValueError(f"an inlined {tag} holds '</{tag}' or '<!--'")
     # the HTML parser turns CR and CRLF into LF before the browser hashes the block
     return _raw(text.replace("\r\n", "\n").replace("\r", "\n"))
 

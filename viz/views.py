@@ -18,15 +18,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import urlsplit
 
 from graph.interface import Store
 from graph.model import Node
+from ontology.schema import NODE_KINDS
 from viz.network import VEdge, VNode, network, projected, spiral
 
 MAX_VIEW_NODES = 20_000
-_KIND_ZH = {"Enterprise": "企业", "Park": "园区", "Institution": "机构", "Station": "工作站", "ServicePoint": "服务点",
-            "Product": "产品", "KeyProject": "重点项目", "Patent": "专利", "Segment": "产业链环节"}
 
 
 def view_meta(store: Store, title: str, as_of: str | None = None) -> dict[str, Any]:
@@ -39,16 +37,16 @@ def store_label(path: str) -> str:
     """Which store, in words a page may show: no credentials, no folders.
 
     >>> store_label("bolt://neo4j:secret@db.example:7687"), store_label("/srv/biokg/biokg.sqlite")
-    ('neo4j bolt://db.example:7687', 'embedded biokg.sqlite')
+    ('neo4j', 'embedded biokg.sqlite')
     """
-    if "://" in path:
-        u = urlsplit(path)
-        return f"neo4j {u.scheme}://{u.hostname}" + (f":{u.port}" if u.port else "")
+    if "://" in path:  # which server is for admins (/readyz): a page, open to all, says only the backend
+        return "neo4j"
     return f"embedded {PurePath(path).name}"
 
 
 def _title(n: Node, *extra: str) -> str:
-    return " · ".join([_KIND_ZH.get(n.kind, n.kind), n.name, n.id, *[e for e in extra if e]])
+    kind = NODE_KINDS.get(n.kind)
+    return " · ".join([kind.zh if kind else n.kind, n.name, n.id, *[e for e in extra if e]])
 
 
 def _nodes(store: Store, ids: Iterable[str]) -> dict[str, Node]:
@@ -91,9 +89,7 @@ def coverage_network(store: Store, body: dict[str, Any]) -> dict[str, Any]:
             note = "未覆盖" if mark == "uncovered" else "已覆盖"
         if i in gains:
             mark, note = "suggested", f"建议新增服务点：新覆盖 {gains[i]}"
-        label = n.name if n.kind != "Enterprise" or len(members) <= 400 else ""
-        if i in gains:
-            label = f"{n.name} +{gains[i]}"
+        label = f"{n.name} +{gains[i]}" if i in gains else n.name  # vis draws no label too small to read
         vnodes.append(VNode(i, n.kind, label, _title(n, note), mark, *at.get(i, (None, None)),
                             size=22 if n.kind == "Station" else 14))
     for i in points:
@@ -163,9 +159,10 @@ def evidence_network(store: Store, org: dict[str, Any] | None, results: list[dic
                 edge_groups.setdefault((e["src"], e["dst"], e["kind"]), []).append(tag)
     found = _nodes(store, [*([org["id"]] if org else []), *groups])
     vnodes = []
-    if org and org["id"] in found:
+    if org and org["id"] in found:  # on every candidate's paths: highlighted with each
         n = found[org["id"]]
-        vnodes.append(VNode(n.id, n.kind, n.name, _title(n, "查询对象"), "focus", size=26))
+        vnodes.append(VNode(n.id, n.kind, n.name, _title(n, "查询对象"), "focus", size=26,
+                            groups=tuple(f"r{i}" for i in range(len(results)))))
     for nid, tags in groups.items():
         if nid in found and not (org and nid == org["id"]):
             n = found[nid]

@@ -115,10 +115,11 @@ const B = (() => {
 
   function pct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; }
 
-  // a spreadsheet must not run a cell that starts a formula
+  // a spreadsheet must not run a cell that starts a formula (as loaders.sheets.neutralise: =, @, a tab or
+  // a CR, or +/- that is no signed number; a leading quote is quoted again, so the quote can be undone)
   function csvCell(v) {
     let s = v === null || v === undefined ? "" : Array.isArray(v) ? v.join("; ") : String(v);
-    if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+    if (/^['=@\t\r]/.test(s) || (/^[+-]/.test(s) && !/^[+-]\d+(\.\d+)?$/.test(s))) s = "'" + s;
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   }
 
@@ -178,6 +179,20 @@ const B = (() => {
 
   function link(href, text) { return el("a", { href, text }); }
 
+  // a figure: a big value over its label
+  function figure(value, label, attrs) {
+    return el("div", { class: "figure", ...attrs }, el("div", { class: "value", text: value }), el("div", { class: "label", text: label }));
+  }
+
+  // select the nodes and edges tagged with a group (a candidate's evidence), and fit them in view
+  function selectGroup(g, tag) {
+    const nodes = g.nodes.get({ filter: (n) => (n.groups || []).includes(tag) }).map((n) => n.id);
+    const edges = g.edges.get({ filter: (e) => (e.groups || []).includes(tag) }).map((e) => e.id);
+    g.network.setSelection({ nodes, edges }, { unselectAll: true, highlightEdges: false });
+    if (nodes.length) g.network.fit({ nodes, animation: false });
+    g.container.dataset.selected = tag;
+  }
+
   // ---- graphs -------------------------------------------------------------------------------
   function graph(container, net, handlers) {
     const h = handlers || {};
@@ -189,6 +204,10 @@ const B = (() => {
       container.dataset.ready = "1";
       window.biokgReady = performance.now();
     });
+    // when the layout holds still (at once without physics); a test measures positions only then
+    container.dataset.stable = net.options && net.options.physics && net.options.physics.enabled === false ? "1" : "0";
+    network.on("startStabilizing", () => { container.dataset.stable = "0"; });
+    network.on("stabilized", () => { container.dataset.stable = "1"; });
     network.on("click", (params) => { if (params.nodes.length && h.click) h.click(params.nodes[0], g); });
     network.on("doubleClick", (params) => { if (params.nodes.length && h.doubleClick) h.doubleClick(params.nodes[0], g); });
     window.biokgGraph = g;  // for the browser tests and the benchmark
@@ -244,6 +263,17 @@ const B = (() => {
     return box;
   }
 
+  // the kinds' shapes as polygons on a unit radius (vis-network's dot and hexagon aside)
+  const POLYGONS = {
+    square: [[-1, -1], [1, -1], [1, 1], [-1, 1]],
+    diamond: [[0, -1.3], [1.3, 0], [0, 1.3], [-1.3, 0]],
+    triangle: [[0, -1.2], [1.1, 0.8], [-1.1, 0.8]],
+    triangleDown: [[0, 1.2], [1.1, -0.8], [-1.1, -0.8]],
+    star: [...Array(10).keys()].map((i) => { const a = -Math.PI / 2 + (i * Math.PI) / 5, k = i % 2 ? 0.5 : 1.3;
+      return [k * Math.cos(a), k * Math.sin(a)]; }),
+    hexagon: [...Array(6).keys()].map((i) => [Math.cos((i * Math.PI) / 3), Math.sin((i * Math.PI) / 3)]),
+  };
+
   function svgOf(g) {
     const ns = "http://www.w3.org/2000/svg";
     const mk = (tag, attrs) => {
@@ -259,11 +289,17 @@ const B = (() => {
     const w = Math.max(...xs, 0) - minX + pad, h = Math.max(...ys, 0) - minY + pad;
     const svg = mk("svg", { xmlns: ns, viewBox: `${minX} ${minY} ${w} ${h}`, width: Math.round(w), height: Math.round(h),
       "font-family": "WenQuanYi Micro Hei, sans-serif", "font-size": "11" });
+    const marker = mk("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "18", refY: "5", markerWidth: "6",
+      markerHeight: "6", orient: "auto-start-reverse" });
+    marker.append(mk("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#888" }));
+    const defs = mk("defs", {});
+    defs.append(marker);
+    svg.append(defs);
     for (const e of g.edges.get()) {
       const a = pos[e.from], b = pos[e.to];
       if (!a || !b || e.hidden) continue;
       const line = mk("line", { x1: a.x, y1: a.y, x2: b.x, y2: b.y, stroke: (e.color && e.color.color) || "#888",
-        "stroke-width": e.width || 1 });
+        "stroke-width": e.width || 1, "marker-end": "url(#arrow)" });
       if (e.dashes) line.setAttribute("stroke-dasharray", "5 4");
       const title = mk("title", {});
       title.textContent = e.title || e.kind;
@@ -274,8 +310,11 @@ const B = (() => {
       const p = pos[n.id];
       const c = n.color || {};
       const r = (n.size || 14) / 1.5;
-      const shape = mk("circle", { cx: p.x, cy: p.y, r, fill: c.background || "#999", stroke: c.border || "#555",
-        "stroke-width": n.borderWidth || 1 });
+      const paint = { fill: c.background || "#999", stroke: c.border || "#555", "stroke-width": n.borderWidth || 1 };
+      const shape = n.shape && POLYGONS[n.shape]
+        ? mk("polygon", { points: POLYGONS[n.shape].map(([dx, dy]) => `${p.x + dx * r},${p.y + dy * r}`).join(" "), ...paint })
+        : mk("circle", { cx: p.x, cy: p.y, r, ...paint });
+      shape.setAttribute("data-id", n.id);
       const title = mk("title", {});
       title.textContent = n.title || n.label;
       shape.append(title);
@@ -363,6 +402,6 @@ const B = (() => {
   }
 
   return { page, data, el, t, term, kindLabel, propLabel, valueText, api, ApiError, query, setMeta, setTitle, showError, pct, csv, download,
-    table, bar, link, graph, applyFilters, legendBox, svgOf, exports, view, fieldErrors, clearErrors, start,
+    table, bar, link, figure, selectGroup, graph, applyFilters, legendBox, svgOf, exports, view, fieldErrors, clearErrors, start,
     key, get lang() { return lang; } };
 })();

@@ -46,10 +46,6 @@ async function overview(app) {
     report.stations.length ? B.table(stationColumns(), report.stations, { sort: "rank" }) : B.el("p", { class: "empty", text: "—" }));
 }
 
-function figure(value, label, attrs) {
-  return B.el("div", { class: "figure", ...attrs }, B.el("div", { class: "value", text: value }), B.el("div", { class: "label", text: label }));
-}
-
 function namedList(title, items, cls) {
   if (!items.length) return null;
   return B.el("details", { class: cls }, B.el("summary", { text: `${title} (${items.length})` }),
@@ -67,6 +63,7 @@ async function district(app, name) {
   B.setMeta(view.meta);
   const graphBox = B.el("div", { id: "graph", class: "graph" });
   let g = null;
+  const figure = B.figure;
   const numbers = B.el("div", { class: "figures", id: "figures" },
     figure(`${d.parks_covered}/${d.parks_total}`, B.t("园区覆盖 ", "parks covered ") + B.pct(d.parks_rate), { "data-figure": "parks_rate" }),
     figure(`${d.enterprises_covered}/${d.enterprises_total}`, B.t("企业覆盖 ", "enterprises covered ") + B.pct(d.enterprises_rate), { "data-figure": "enterprises_rate" }),

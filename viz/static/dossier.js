@@ -19,11 +19,7 @@ function ranked(list, prefix, g) {
     const item = B.el("li", { class: "candidate", "data-id": r.id }, B.el("strong", { class: "name", text: r.name }),
       B.el("span", { class: "id", text: ` ${r.score.toFixed(3)}${r.segment ? " · " + B.term(r.segment) : ""}` }),
       B.el("div", { class: "id", text: (r.reasons || []).map((x) => x.text).join("；") }));
-    item.addEventListener("click", () => {
-      const tag = prefix + i;
-      const nodes = g().nodes.get({ filter: (n) => (n.groups || []).includes(tag) }).map((n) => n.id);
-      g().network.selectNodes(nodes);
-    });
+    item.addEventListener("click", () => B.selectGroup(g(), prefix + i));
     return item;
   }));
 }

@@ -14,11 +14,7 @@ let g = null;
 function select(tag, item) {
   for (const el of document.querySelectorAll(".candidate.selected")) el.classList.remove("selected");
   item.classList.add("selected");
-  const nodes = g.nodes.get({ filter: (n) => (n.groups || []).includes(tag) }).map((n) => n.id);
-  const edges = g.edges.get({ filter: (e) => (e.groups || []).includes(tag) }).map((e) => e.id);
-  g.network.setSelection({ nodes, edges }, { unselectAll: true, highlightEdges: false });
-  g.network.fit({ nodes, animation: false });
-  document.getElementById("graph").dataset.selected = tag;
+  B.selectGroup(g, tag);
 }
 
 function candidateItem(r, i, page) {

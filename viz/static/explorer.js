@@ -3,14 +3,15 @@
 "use strict";
 
 const PAGE = 25;  // neighbours fetched per expansion ("show more" fetches the next page)
-const PHYSICS_MAX = 300;  // as viz/network.py: above it the graph holds still
-const state = { focus: null, expansions: [], g: null, legend: null, still: false };
+const PHYSICS_MAX = B.page.physics_max;  // as viz/network.py: above it the graph holds still
+const state = { focus: null, expansions: [], g: null, legend: null, still: false, generation: 0 };
 
 function url() {
   const q = new URLSearchParams();
   if (state.focus) q.set("focus", state.focus);
   const expanded = state.expansions.filter((x) => x.id !== state.focus || x.pages > 1);
-  if (expanded.length) q.set("expand", expanded.map((x) => (x.pages > 1 ? `${x.id}~${x.pages}` : x.id)).join(","));
+  // one expand=ID per page of neighbours shown (an id may hold any character: no list syntax to break)
+  for (const x of expanded) for (let p = x.id === state.focus ? 1 : 0; p < x.pages; p++) q.append("expand", x.id);
   if (state.g && state.g.hidden.nodes.size) q.set("hide", [...state.g.hidden.nodes].join(","));
   if (state.g && state.g.hidden.edges.size) q.set("hide_edges", [...state.g.hidden.edges].join(","));
   history.replaceState(null, "", location.pathname + (q.toString() ? "?" + q : ""));
@@ -60,15 +61,19 @@ async function expand(id, more) {
   return x;
 }
 
-// take an expansion back: the nodes and edges it added (and expansions of those nodes) leave
+// take an expansion back: the edges it added leave, with the nodes it added that no other edge holds
+// (a node another expansion also reached stays); expansions of the nodes that leave are taken back too
 function collapse(id) {
   const i = state.expansions.findIndex((e) => e.id === id);
   if (i < 0) return;
   const [x] = state.expansions.splice(i, 1);
-  for (const nid of x.nodes) collapse(nid);
-  const kept = new Set([state.focus, ...state.expansions.map((e) => e.id)]);
-  state.g.edges.remove(x.edges);
-  state.g.nodes.remove(x.nodes.filter((n) => !kept.has(n)));
+  const g = state.g;
+  g.edges.remove(x.edges);
+  const held = new Set([state.focus, ...state.expansions.map((e) => e.id)]);
+  for (const e of g.edges.get()) { held.add(e.from); held.add(e.to); }
+  const leaving = x.nodes.filter((n) => !held.has(n));
+  g.nodes.remove(leaving);
+  for (const nid of leaving) collapse(nid);
   state.legend.redraw();
   url();
 }
@@ -121,15 +126,20 @@ async function showDetail(id) {
 }
 
 async function focusOn(id, restore) {
+  const generation = ++state.generation;  // a later choice wins over one still loading
+  const node = await B.api(`/api/v1/entities/${encodeURIComponent(id)}`);
+  if (generation !== state.generation) return;
+  if (state.g) state.g.network.destroy();
   state.focus = id;
   state.expansions = [];
   state.still = false;
-  const node = await B.api(`/api/v1/entities/${encodeURIComponent(id)}`);
   const box = document.getElementById("graph");
+  delete box.dataset.ready;
   const g = B.graph(box, { nodes: [], edges: [], options: { physics: { stabilization: { iterations: 150 } },
     interaction: { hover: true, tooltipDelay: 150 }, edges: { smooth: false } } }, {
     click: (nid) => showDetail(nid).catch((e) => B.showError(e, document.getElementById("detail"))),
-    doubleClick: (nid) => expand(nid, state.expansions.some((x) => x.id === nid)).then(() => showDetail(nid)),
+    doubleClick: (nid) => expand(nid, state.expansions.some((x) => x.id === nid)).then(() => showDetail(nid))
+      .catch((e) => B.showError(e, document.getElementById("detail"))),
   });
   if (restore) { restore.hide.forEach((k) => g.hidden.nodes.add(k)); restore.hideEdges.forEach((k) => g.hidden.edges.add(k)); }
   state.g = g;
@@ -203,7 +213,9 @@ B.start(async () => {
   const focus = params.get("focus") || B.page.args.focus;
   if (focus) {
     const split = (name) => (params.get(name) || "").split(",").filter(Boolean);
-    const expandList = split("expand").map((x) => { const [id, p] = x.split("~"); return [id, Number(p) || 1]; });
+    const pages = new Map();
+    for (const id of params.getAll("expand")) pages.set(id, (pages.get(id) || 0) + 1);
+    const expandList = [...pages].map(([id, n]) => [id, id === focus ? n + 1 : n]);
     await focusOn(focus, { expand: expandList, hide: split("hide"), hideEdges: split("hide_edges") });
   }
 });

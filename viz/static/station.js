@@ -332,7 +332,7 @@
     }, boxes.questions);
     draw(coverage, drawCoverage, boxes.coverage);
     draw(coverage, (reports) => drawScorecard(reports, levels.value), boxes.scorecard);
-    B.setMeta({ generated: new Date().toISOString(), store: "API", as_of });
+    B.setMeta({ generated: new Date().toISOString(), store: B.page.store, as_of });
     app.dataset.loaded = as_of;
   }
 
