@@ -8,12 +8,14 @@ anything from elsewhere; text from data is only ever inserted as text.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response
 
 from api import errors
@@ -78,6 +80,8 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
         return response
 
     app.add_middleware(BodyLimit, uploads=int(settings.max_body_mb * (1 << 20)), keys=ctx.keys)
+    # a page's view is a megabyte of JSON (a fifteenth of it gzipped), vis-network half of that
+    app.add_middleware(GZipMiddleware, minimum_size=4096)
 
     from api import routes_pages
 
@@ -96,7 +100,7 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
                         headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/static/{name}", include_in_schema=False)
-    def static(name: str) -> Response:
+    def static(name: str, request: Request) -> Response:
         from viz.page import asset
 
         if name in ("docs.html", "docs.js"):
@@ -108,8 +112,12 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
         suffix = "." + name.rsplit(".", 1)[-1]
         if suffix not in _STATIC_TYPES:
             raise NotFound(f"no page {name!r}")
-        return Response(body, media_type=f"{_STATIC_TYPES[suffix]}; charset=utf-8",
-                        headers={"Cache-Control": "no-cache"})
+        # revalidated on every page (a new biokg serves new scripts at once), downloaded only when changed
+        tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        headers = {"Cache-Control": "no-cache", "ETag": tag}
+        if tag in (request.headers.get("if-none-match") or "").split(", "):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type=f"{_STATIC_TYPES[suffix]}; charset=utf-8", headers=headers)
 
     @app.get("/healthz", response_model=HealthOut, tags=["service"])
     def healthz() -> dict:

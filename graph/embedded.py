@@ -753,9 +753,10 @@ class EmbeddedStore:
             self._refresh()
             ids = sorted(n for n, k in self.nx.nodes(data="kind") if kind is None or k == kind)
         for nid in ids:
-            with self._lock:
-                if nid in self.nx._node:
-                    yield self._node(nid)
+            with self._lock:  # released before the yield: a slow reader must not hold up the others
+                found = self._node(nid) if nid in self.nx._node else None
+            if found is not None:
+                yield found
 
     def edges(self, kind: str | None = None) -> Iterator[Edge]:
         with self._lock:
@@ -768,8 +769,9 @@ class EmbeddedStore:
         for _, s, d, k in found:
             with self._lock:
                 data = self.nx.get_edge_data(s, d, k)
-                if data is not None:
-                    yield self._edge(s, d, data)
+                edge = self._edge(s, d, data) if data is not None else None
+            if edge is not None:
+                yield edge
 
     def records_by_id(self, ids: Iterable[str]) -> dict[str, Edge]:
         wanted = sorted(set(ids))

@@ -31,11 +31,17 @@ KINDS = ("District", "Park", "Institution", "Enterprise", "Product", "KeyProject
 
 
 def facts(view: GraphView, w: Window) -> Facts:
-    return _View(view, w).facts()
+    return _seen(view, w).facts()
 
 
 def candidates(view: GraphView, w: Window) -> list[Candidate]:
-    return _View(view, w).candidates()
+    return _seen(view, w).candidates()
+
+
+def _seen(view: GraphView, w: Window) -> _View:
+    # the walk over the whole graph, once per state of the graph and window: a report and its
+    # suggestions (a page asks for both) share it
+    return view.memo(("coverage-view", w), lambda: _View(view, w))
 
 
 class _View:

@@ -49,6 +49,10 @@ def test_json_endpoints(web_store):
     page = client.get("/")
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert client.get("/static/../app.py").status_code == 404
+    script = client.get("/static/vis-network.min.js")
+    assert script.status_code == 200 and script.headers["etag"] and len(script.content) > 400_000
+    again = client.get("/static/vis-network.min.js", headers={"If-None-Match": script.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""  # revalidated, not downloaded again
 
 
 @pytest.fixture

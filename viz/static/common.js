@@ -200,10 +200,12 @@ const B = (() => {
     const edges = new vis.DataSet(net.edges);
     const network = new vis.Network(container, { nodes, edges }, net.options || {});
     const g = { network, nodes, edges, container, hidden: { nodes: new Set(), edges: new Set() } };
-    network.once("afterDrawing", () => {
+    // ready: the first drawing of the graph's data (a page that fills the graph later calls g.ready())
+    g.ready = () => network.once("afterDrawing", () => {
       container.dataset.ready = "1";
       window.biokgReady = performance.now();
     });
+    if (!h.deferReady) g.ready();
     // when the layout holds still (at once without physics); a test measures positions only then
     container.dataset.stable = net.options && net.options.physics && net.options.physics.enabled === false ? "1" : "0";
     network.on("startStabilizing", () => { container.dataset.stable = "0"; });

@@ -137,6 +137,7 @@ async function focusOn(id, restore) {
   delete box.dataset.ready;
   const g = B.graph(box, { nodes: [], edges: [], options: { physics: { stabilization: { iterations: 150 } },
     interaction: { hover: true, tooltipDelay: 150 }, edges: { smooth: false } } }, {
+    deferReady: true,  // ready once the neighbourhood is in, not at the focus alone
     click: (nid) => showDetail(nid).catch((e) => B.showError(e, document.getElementById("detail"))),
     doubleClick: (nid) => expand(nid, state.expansions.some((x) => x.id === nid)).then(() => showDetail(nid))
       .catch((e) => B.showError(e, document.getElementById("detail"))),
@@ -152,6 +153,8 @@ async function focusOn(id, restore) {
     if (!g.nodes.get(nid)) continue;
     for (let p = 0; p < pages; p++) await expand(nid, p > 0);
   }
+  g.ready();
+  g.network.redraw();
   g.network.once("stabilized", () => g.network.focus(id, { scale: 1, animation: false }));
   g.network.selectNodes([id]);
   await showDetail(id);
@@ -207,8 +210,8 @@ B.start(async () => {
     e.preventDefault();
     search(document.getElementById("q").value).catch((err) => B.showError(err, document.getElementById("results")));
   });
-  const stats = await B.api("/api/v1/stats");
-  document.getElementById("meta").append(" · " + Object.entries(stats.nodes).map(([k, n]) => `${B.kindLabel(k)} ${n}`).join(" · "));
+  B.api("/api/v1/stats").then((stats) => document.getElementById("meta").append(  // beside the focus, not before it
+    " · " + Object.entries(stats.nodes).map(([k, n]) => `${B.kindLabel(k)} ${n}`).join(" · "))).catch(() => {});
   const params = new URLSearchParams(location.search);
   const focus = params.get("focus") || B.page.args.focus;
   if (focus) {
