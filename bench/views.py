@@ -542,11 +542,11 @@ def server_text(f: dict) -> str:
 
 
 def gzip_text(g: dict) -> str:
-    return (f"Compressed (gzip -6, as Starlette's `GZipMiddleware` would send them): the view's JSON "
-            f"{kb(g['view'])} → {kb(g['view_gz'])}, vis-network.min.js {kb(g['vis_js'])} → {kb(g['vis_js_gz'])}, "
-            f"vis-network.css {kb(g['vis_css'])} → {kb(g['vis_css_gz'])} ({kb(g['vis_css_inline_images'])} of "
-            "it inline PNGs, the icons of vis-network's navigation buttons and manipulation toolbar, which the "
-            "pages do not turn on).")
+    return (f"Over the wire (biokg gzips responses above 4 KiB for a browser that accepts it; gzip -6 here): "
+            f"the view's JSON {kb(g['view'])} → {kb(g['view_gz'])}, vis-network.min.js {kb(g['vis_js'])} → "
+            f"{kb(g['vis_js_gz'])}, vis-network.css {kb(g['vis_css'])} → {kb(g['vis_css_gz'])} (served without "
+            f"the inline icons of the navigation buttons and toolbar no page turns on: "
+            f"{kb(g['vis_css_inline_images'])} of images left).")
 
 
 def revisit_text(r: dict | None, vis_bytes: int) -> str:
@@ -647,7 +647,7 @@ def render(f: dict) -> str:
         "|---|---|---|",
         *(f"| {a} | {b} | {g} |" for a, b, g in rows),
         "",
-        "Page weight (response bodies; no compression is served, so this is also what crossed the wire):",
+        "Page weight (response bodies as the page received them, before compression):",
         "",
         "| page | requests | bytes | without vis-network.min.js |",
         "|---|---|---|---|",
