@@ -84,8 +84,8 @@ def coverage_network(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     vnodes = []
     for i, n in members.items():
         mark, note = None, ""
-        if n.kind in ("Park", "Enterprise") and n.id in members and (n.kind == "Enterprise" or n.id in sites):
-            mark = "uncovered" if n.id in uncovered else "covered"
+        if n.kind == "Enterprise" or (n.kind == "Park" and i in sites):  # what the report counts here
+            mark = "uncovered" if i in uncovered else "covered"
             note = "未覆盖" if mark == "uncovered" else "已覆盖"
         if i in gains:
             mark, note = "suggested", f"建议新增服务点：新覆盖 {gains[i]}"
