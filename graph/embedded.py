@@ -731,10 +731,13 @@ class EmbeddedStore:
                         chosen[m] = None
                         nxt.append(m)
                 frontier = deque(nxt)
+            # the edges among the chosen: each one's successors looked up in `chosen` before any edge's
+            # data is read (networkx's subgraph view filters every edge of every chosen node)
             edges = [
                 self._edge(s, d, a)
-                for s, d, a in g.subgraph(chosen).edges(data=True)
-                if ek is None or a["kind"] in ek
+                for s in chosen
+                for d, keyed in g._succ[s].items() if d in chosen
+                for a in keyed.values() if ek is None or a["kind"] in ek
             ]
             nodes = [self._node(n) for n in sorted(chosen)]
         edges.sort(key=lambda e: e.ident)
