@@ -535,9 +535,8 @@ def server_text(f: dict) -> str:
                  f"(the report's facts, then the suggestions' candidates: {view[1] * 1000:,.0f} ms under cProfile).")
     if sub:
         text += (f" The network's {sub[0]} `EmbeddedStore.subgraph` calls take {sub[1] * 1000:,.0f} ms under "
-                 "cProfile, mostly in listing the edges among the nodes found (`graph/embedded.py`: "
-                 "`g.subgraph(chosen).edges(data=True)` walks each chosen node's whole adjacency, its patents and "
-                 "products too, before keeping the kinds asked for).")
+                 "cProfile (the district's members, then their parks, sites and service points, then the "
+                 "untracked products' owners).")
     return text + " The full listing is in `bench/out/views/figures.json` (`profile`)."
 
 
