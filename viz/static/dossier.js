@@ -2,6 +2,9 @@
 // coverage and why, top matches and brokers, and the network around it.
 "use strict";
 
+const STATES = { open: ["待处理", "open"], escalated: ["已上报", "escalated"], answered: ["已答复", "answered"],
+  closed: ["已关闭", "closed"] };
+
 function facts(pairs) {
   const dl = B.el("dl");
   for (const [label, value] of pairs) {
@@ -35,13 +38,15 @@ B.start(async () => {
   let g = null;
   const graphBox = B.el("div", { id: "graph", class: "graph" });
   const products = B.table([
-    { key: "name", zh: "产品", en: "product" }, { key: "type", zh: "类型", en: "type" }, { key: "device_class", zh: "类别", en: "class" },
-    { key: "stage", zh: "阶段", en: "stage" }, { key: "innovation_channel", zh: "通道", en: "channel" },
+    ...[["name", "产品", "product"], ["type", "类型", "type"], ["device_class", "类别", "class"], ["stage", "阶段", "stage"],
+      ["innovation_channel", "通道", "channel"]].map(([key, zh, en]) => ({ key, zh, en,
+      fmt: (v) => (v === null || v === undefined || key === "name" ? v : B.valueText("Product", key, v)) })),
     { key: "innovative", zh: "创新产品", en: "innovative", fmt: (v) => (v ? B.t("是", "yes") : "") },
     { key: "tracked", zh: "跟踪", en: "tracked", fmt: (v) => (v === null ? "—" : v ? B.t("已跟踪", "tracked") : B.t("未跟踪", "not tracked")) }],
   d.products, { class: "products" });
   const records = B.table([{ key: "date", zh: "日期", en: "date" }, { key: "station", zh: "工作站", en: "station" },
-    { key: "type", zh: "类型", en: "type" }, { key: "target", zh: "对象", en: "target" }, { key: "note", zh: "备注", en: "note" }],
+    { key: "type", zh: "类型", en: "type", fmt: (v) => B.valueText("TRACKS", "type", v) }, { key: "target", zh: "对象", en: "target" },
+    { key: "note", zh: "备注", en: "note" }],
   d.records, { sort: "date", desc: true, class: "records" });
   const q = d.questions;
   const cov = d.coverage || {};
@@ -50,7 +55,8 @@ B.start(async () => {
       B.el("section", { class: "panel" },
         B.el("h2", {}, B.el("span", { class: "kind", text: B.kindLabel("Enterprise") }), B.el("span", { class: "name", id: "enterprise-name", text: e.name })),
         B.el("div", { class: "id", text: e.id }),
-        facts([[B.t("统一社会信用代码", "USCC"), e.uscc], [B.t("规模", "scale"), e.scale], [B.t("信用", "credit"), e.credit],
+        facts([[B.t("统一社会信用代码", "USCC"), e.uscc], [B.t("规模", "scale"), e.scale && B.valueText("Enterprise", "scale", e.scale)],
+          [B.t("信用", "credit"), e.credit && B.valueText("Enterprise", "credit", e.credit)],
           [B.t("上市", "listed"), e.listed ? B.t("是", "yes") : B.t("否", "no")], [B.t("所在区", "district"), (e.districts || []).map((x) => x.name)],
           [B.t("园区", "park"), (e.parks || []).map((x) => x.name)], [B.t("领域", "fields"), (e.fields || []).map((x) => B.term(x.id || x))]]),
         B.el("h3", { text: B.t("覆盖", "Coverage") }),
@@ -60,7 +66,7 @@ B.start(async () => {
           : B.t("窗口内有服务记录：", "service records in the window: ") + ((cov.records || []).join("、") || B.t("（无权查看）", "(withheld)")) }))),
         B.el("h3", { text: B.t("问题", "Questions") }),
         q ? B.el("p", { id: "questions", text: `${B.t("共", "total")} ${q.total} · ${B.t("逾期", "overdue")} ${q.overdue} · ` +
-          Object.entries(q.by_state).map(([k, v]) => `${k} ${v}`).join(" · ") }) : B.el("p", { class: "empty", text: B.t("无权查看", "withheld") }),
+          Object.entries(q.by_state).map(([k, v]) => `${B.t(...(STATES[k] || [k]))} ${v}`).join(" · ") }) : B.el("p", { class: "empty", text: B.t("无权查看", "withheld") }),
         B.el("h3", { text: B.t("图例与筛选", "Legend and filters") }), B.el("div", { id: "legend" })),
       B.el("section", {}, graphBox, B.exports("biokg-dossier", { graph: () => g, json: () => view,
         csv: () => [["section", "id", "name", "detail"], [
