@@ -8,7 +8,6 @@ anything from elsewhere; text from data is only ever inserted as text.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import asdict
 from importlib import resources
@@ -101,7 +100,7 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str, request: Request) -> Response:
-        from viz.page import asset
+        from viz.page import asset, asset_tag
 
         if name in ("docs.html", "docs.js"):
             return _static(name)
@@ -113,7 +112,7 @@ def create_app(store: Store, settings: Settings | None = None, keys: KeyRing | N
         if suffix not in _STATIC_TYPES:
             raise NotFound(f"no page {name!r}")
         # revalidated on every page (a new biokg serves new scripts at once), downloaded only when changed
-        tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        tag = asset_tag(name)
         headers = {"Cache-Control": "no-cache", "ETag": tag}
         if tag in (request.headers.get("if-none-match") or "").split(", "):
             return Response(status_code=304, headers=headers)

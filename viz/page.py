@@ -34,23 +34,25 @@ VIS_CSS = "vis-network.min.css"
 
 @cache
 def props() -> dict[str, Any]:
-    """The labels of every kind's properties and of the enumerations' codes, for the details a page shows:
+    """The labels of every kind's properties and of the enumerations' codes, for the details a page shows
+    (from the ontology's description, as ``/api/v1/ontology`` gives it):
     ``{"props": {kind: {name: {zh, en, enum}}}, "enums": {enum: {code: {zh, en}}}}``."""
-    from ontology.schema import EDGE_KINDS, ENUMS, NODE_KINDS
+    from ontology.describe import describe
 
-    kinds = {**NODE_KINDS, **EDGE_KINDS}
-    return {"props": {k: {p.name: {"zh": p.zh, "en": p.en, "enum": p.enum} for p in kind.props}
-                      for k, kind in kinds.items()},
-            "enums": {name: {v.value: {"zh": v.zh, "en": v.en} for v in e.values} for name, e in ENUMS.items()}}
+    d = describe()
+    return {"props": {k["name"]: {p["name"]: {"zh": p["zh"], "en": p["en"], "enum": p.get("enum")} for p in k["props"]}
+                      for k in (*d["node_kinds"], *d["edge_kinds"])},
+            "enums": {name: {v["code"]: {"zh": v["zh"], "en": v["en"]} for v in values}
+                      for name, values in d["enums"].items()}}
 
 
 @cache
 def terms() -> dict[str, dict[str, str]]:
     """The labels of the ontology's fields and chain segments, by id."""
-    from ontology.fields import FIELDS
-    from ontology.segments import SEGMENTS
+    from ontology.describe import describe
 
-    return {x.id: {"zh": x.zh, "en": x.en} for x in (*FIELDS, *SEGMENTS)}
+    d = describe()
+    return {x["id"]: {"zh": x["zh"], "en": x["en"]} for x in (*d["fields"], *d["segments"])}
 
 
 def vis_dir() -> Path:
@@ -60,8 +62,10 @@ def vis_dir() -> Path:
     return Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 
 
+@cache
 def asset(name: str) -> bytes:
-    """A page asset by name: vis-network's, or one of ``viz/static``."""
+    """A page asset by name: vis-network's, or one of ``viz/static`` (read once a process: they are
+    package data)."""
     if name == VIS_JS:
         return (vis_dir() / "vis-network.min.js").read_bytes()
     if name == VIS_CSS:
@@ -73,6 +77,11 @@ def asset(name: str) -> bytes:
 
 
 @cache
+def asset_tag(name: str) -> str:
+    """The asset's ETag: its content's digest."""
+    return '"' + hashlib.sha256(asset(name)).hexdigest()[:32] + '"'
+
+
 def _vis_css() -> bytes:
     """vis-network's styles without the 200 KB of inline icons of its navigation buttons and editing
     toolbar, which no page turns on."""

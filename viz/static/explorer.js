@@ -4,7 +4,7 @@
 
 const PAGE = 25;  // neighbours fetched per expansion ("show more" fetches the next page)
 const PHYSICS_MAX = B.page.physics_max;  // as viz/network.py: above it the graph holds still
-const state = { focus: null, expansions: [], g: null, legend: null, still: false, generation: 0 };
+const state = { focus: null, expansions: [], g: null, legend: null, still: false, generation: 0, entities: new Map() };
 
 function url() {
   const q = new URLSearchParams();
@@ -92,9 +92,19 @@ function provenanceLines(p) {
   return lines;
 }
 
+// a node's details, asked once per focus (a click, a double-click and the expansion each show them)
+function entity(id) {
+  if (!state.entities.has(id)) {
+    const asked = B.api(`/api/v1/entities/${encodeURIComponent(id)}`);
+    asked.catch(() => state.entities.delete(id));  // a failure is asked again next time
+    state.entities.set(id, asked);
+  }
+  return state.entities.get(id);
+}
+
 async function showDetail(id) {
   const panel = document.getElementById("detail");
-  const node = await B.api(`/api/v1/entities/${encodeURIComponent(id)}`);
+  const node = await entity(id);
   const props = B.el("dl");
   for (const [k, v] of Object.entries(node.props)) {
     props.append(B.el("dt", { text: B.propLabel(node.kind, k), title: k }), B.el("dd", { text: B.valueText(node.kind, k, v) }));
@@ -127,7 +137,8 @@ async function showDetail(id) {
 
 async function focusOn(id, restore) {
   const generation = ++state.generation;  // a later choice wins over one still loading
-  const node = await B.api(`/api/v1/entities/${encodeURIComponent(id)}`);
+  state.entities.clear();
+  const node = await entity(id);
   if (generation !== state.generation) return;
   if (state.g) state.g.network.destroy();
   state.focus = id;
