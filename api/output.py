@@ -195,7 +195,11 @@ def mapping_report_json(r: MappingReport, check: bool = False) -> dict[str, Any]
         "merged": [xref_json(x) for x in r.merged], "ambiguous": [xref_json(x) for x in r.ambiguous],
         "disappeared": [xref_json(x) for x in r.disappeared],
         "warnings": [problem_json(p) for p in r.warnings], "skipped": [problem_json(p) for p in r.skipped],
+        "addresses": dict(r.addresses),
     }
+
+
+ADDRESS_RULES = {"district": "district name", "former": "former district", "subdistrict": "subdistrict"}
 
 
 def print_mapping_report(console: Console, r: MappingReport, check: bool = False) -> None:
@@ -212,6 +216,12 @@ def print_mapping_report(console: Console, r: MappingReport, check: bool = False
                   f"{len(r.ambiguous)} ambiguous (kept apart){listed}")
     for x in r.ambiguous:
         console.print(Text(f"  ambiguous {x.id}: {x.name!r} matches {', '.join(x.candidates)}"), style="yellow")
+    if r.addresses:
+        counts = dict(r.addresses)
+        placed = sum(n for how, n in r.addresses if how not in ("none", "ambiguous"))
+        by = ", ".join(f"by {ADDRESS_RULES[how]} {n:,}" for how, n in r.addresses if how in ADDRESS_RULES)
+        console.print(f"addresses: {placed:,} placed in a district ({by or 'none'}), "
+                      f"{counts.get('none', 0):,} naming none, {counts.get('ambiguous', 0):,} naming several")
     if r.disappeared:
         console.print(f"{len(r.disappeared)} record(s) of an earlier load of {r.mapping} are gone from the data "
                       "(kept in the graph):", style="yellow")

@@ -123,7 +123,7 @@ class _Region:
         self.out: dict[str, list[dict[str, str]]] = {}
         if base is None:
             self.districts = [_row("districts", f"district:{k}", name, "" if k == "lingang" else k,
-                                   "special_area" if k == "lingang" else "district", "", "")
+                                   "special_area" if k == "lingang" else "district", "", "", "")
                               for k, name, *_ in N.DISTRICTS]
             self.parks = self._parks()
             self.insts = self._institutions()
@@ -184,7 +184,7 @@ class _Region:
             k = {"university": 3, "research_institute": 2, "hospital": 1}.get(kind, 0)
             fields = ";".join(sorted(set(self.fields(rng, rng.randint(1, k))))) if k else ""
             rows.append(_row("institutions", f"institution:syn{i:04d}", name, kind, f"district:{key}", park, grade,
-                             gcp_drug, gcp_device, specialties, fields, *self._place(rng, key), "", "", ""))
+                             gcp_drug, "", gcp_device, specialties, fields, "", *self._place(rng, key), "", "", ""))
         return rows
 
     def _stations(self) -> tuple[list[dict], list[dict]]:
@@ -255,7 +255,7 @@ class _Region:
             eid, pid = f"enterprise:syn{i + 1:06d}", park["id"] if park else ""
             rows.append(_row("enterprises", eid, f"{brand}{industry}{N.MARK}{suffix}",
                              make_uscc(i + self.seed * 1_000_003, division, modern), d, pid, scale, ";".join(fields),
-                             _pick(rng, _T["credit"]), "true" if listed else "false", "", "", "",
+                             _pick(rng, _T["credit"]), "true" if listed else "false", "", "", "", "",
                              f"{brand}{N.SHORT[domain]}{N.MARK}" if rng.random() < 0.1 else ""))
             self._add_org(eid, d, pid, fields, "enterprise")
         self.out["enterprises"] = rows

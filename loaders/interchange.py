@@ -1,8 +1,9 @@
 """The interchange format: one CSV file (or XLSX sheet) per table, declared once.
 
 Each column says what it becomes: the node id or name, a property, an edge to a referenced node,
-or — in edge files — an edge end or edge property.  Column headers may be English or one of the
-Chinese aliases; file names likewise (``parks.csv`` or ``园区.csv``).
+or — in edge files — an edge end or edge property.  In parks, enterprises and institutions an
+``address`` fills an empty ``district`` with the district it names (``loaders.address``).  Column
+headers may be English or one of the Chinese aliases; file names likewise (``parks.csv`` or ``园区.csv``).
 """
 
 from __future__ import annotations
@@ -74,11 +75,12 @@ _DISTRICT = ("所属区", "区", "所在区", "行政区")
 _FIELDS = ("领域", "重点领域")
 _ALIASES = ("别名", "简称", "曾用名")
 _PROVINCE = ("省份", "所在省份", "省")
+_ADDRESS = ("地址", "注册地址", "住所", "办公地址")
 
 FILES: tuple[FileSpec, ...] = (
     FileSpec("districts", ("区县", "行政区"), (
         _id(), _name(), _prop("code", "区划代码", "代码"), _prop("type", "类型", default="district"),
-        _prop("province", *_PROVINCE), _prop("aliases", *_ALIASES, multi=True),
+        _prop("province", *_PROVINCE), _prop("city", "城市", "所在城市"), _prop("aliases", *_ALIASES, multi=True),
     ), kind="District"),
     FileSpec("subdistricts", ("乡镇街道", "街道"), (
         _id(), _name(), _prop("code", "区划代码", "代码", required=True),
@@ -87,7 +89,7 @@ FILES: tuple[FileSpec, ...] = (
     ), kind="Subdistrict"),
     FileSpec("parks", ("园区",), (
         _id(), _name(), _ref("district", "IN_DISTRICT", ("District",), *_DISTRICT, required=True),
-        _prop("address", "地址"), _prop("lat", "纬度"), _prop("lon", "经度"),
+        _prop("address", *_ADDRESS), _prop("lat", "纬度"), _prop("lon", "经度"),
         _ref("fields", "IN_FIELD", ("Field",), *_FIELDS, multi=True), _prop("aliases", *_ALIASES, multi=True),
     ), kind="Park"),
     FileSpec("enterprises", ("企业",), (
@@ -96,18 +98,20 @@ FILES: tuple[FileSpec, ...] = (
         _ref("park", "LOCATED_IN", ("Park",), "所在园区", "园区"), _prop("scale", "规模", "企业规模"),
         _ref("fields", "IN_FIELD", ("Field",), *_FIELDS, multi=True), _prop("credit", "信用等级", "信用评级"),
         _prop("listed", "是否上市", "上市"), _prop("stock_codes", "股票代码", "证券代码", multi=True),
-        _prop("industry", "所属行业", "行业"), _prop("province", *_PROVINCE), _prop("aliases", *_ALIASES, multi=True),
+        _prop("industry", "所属行业", "行业"), _prop("address", *_ADDRESS), _prop("province", *_PROVINCE),
+        _prop("aliases", *_ALIASES, multi=True),
     ), kind="Enterprise"),
     FileSpec("institutions", ("机构",), (
         _id(), _name(), _prop("type", "类型", "机构类型", required=True),
         _ref("district", "IN_DISTRICT", ("District",), *_DISTRICT),
         _ref("park", "LOCATED_IN", ("Park",), "所在园区", "园区"), _prop("grade", "等级", "医院等级"),
         _prop("gcp_drug", "药物临床试验机构备案", "药物GCP"),
+        _prop("gcp_drug_filing", "药物临床试验机构备案号", "备案号"),
         _prop("gcp_device", "医疗器械临床试验机构备案", "器械GCP"),
         _prop("specialties", "重点专科", "专科", multi=True),
         _ref("fields", "IN_FIELD", ("Field",), *_FIELDS, multi=True),
-        _prop("lat", "纬度"), _prop("lon", "经度"), _prop("province", *_PROVINCE), _prop("city", "城市", "所在城市"),
-        _prop("aliases", *_ALIASES, multi=True),
+        _prop("address", *_ADDRESS), _prop("lat", "纬度"), _prop("lon", "经度"), _prop("province", *_PROVINCE),
+        _prop("city", "城市", "所在城市"), _prop("aliases", *_ALIASES, multi=True),
     ), kind="Institution"),
     FileSpec("products", ("产品",), (
         _id(), _name(("名称", "产品名称")), _prop("type", "类型", "产品类型", required=True),

@@ -1,13 +1,15 @@
 """Resolving the reference cells of interchange files to node ids (``graph.references`` does the
-resolving: ids, names, aliases, taxonomy labels, division codes), with located problems.
+resolving: ids, names, aliases, taxonomy labels, division codes), with located problems; and placing
+rows with an address but no district (``loaders.address``).
 """
 
 from __future__ import annotations
 
 from graph.interface import Store
 from graph.references import NodeNames, References, Unresolved
+from loaders.address import District, Town, district_of, divisions_of, place
 from loaders.rows import Draft, Ref
-from ontology import Problem
+from ontology import Location, Problem
 from ontology.model import a
 
 
@@ -15,7 +17,7 @@ class Resolver:
     """Resolves the references of a set of drafts; problems go to ``problems``."""
 
     def __init__(self, store: Store, drafts: list[Draft], problems: list[Problem]):
-        self.problems = problems
+        self.problems, self.store = problems, store
         self.rows: dict[str, Draft] = {}  # node id -> the row defining it
         for d in drafts:
             if d.node_id is None:
@@ -49,6 +51,36 @@ class Resolver:
         for d in self.drafts:
             for ref in d.refs:
                 self._resolve(d, ref)
+        self._place_addresses()
+
+    def _place_addresses(self) -> None:
+        """Rows with an empty district and an address: the district the address names (``loaders.address``),
+        with a warning that says how it was found; none found is an error where a district is required."""
+        rows = [d for d in self.drafts if d.address_pos and not d.errors]
+        if not rows:
+            return
+        divisions = divisions_of(self.store, self._districts(), self._towns())
+        for d in rows:
+            column = d.spec.column("district")
+            at = Location(d.source, d.line, d.address_pos)
+            found = place(d.props["address"], divisions, d.props.get("province"))
+            if found.district is not None:
+                d.refs.append(Ref(found.district, column, d.address_pos, found.district))
+                self.problems.append(Problem(at, f"district: {found.name}, placed by the address, which "
+                                                 f"{found.note}", "warning"))
+            elif column.required:
+                self.problems.append(Problem(at, f"district is required, and the address {found.note}"))
+                d.errors += 1
+            else:
+                self.problems.append(Problem(at, f"district: none; the address {found.note}", "warning"))
+
+    def _districts(self) -> list[District]:
+        return [district_of(i, d.name, d.props) for i, d in self.rows.items() if d.spec.kind == "District"]
+
+    def _towns(self) -> list[Town]:
+        return [Town(i, d.name, r.resolved, tuple(d.props.get("aliases", ()))) for i, d in self.rows.items()
+                if d.spec.kind == "Subdistrict" and not d.errors
+                for r in d.refs if r.column.name == "district" and r.resolved]
 
     def _resolve(self, draft: Draft, ref: Ref) -> None:
         col = ref.column

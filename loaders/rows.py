@@ -41,6 +41,7 @@ class Draft:
     edge_kind: str | None = None  # edge files
     errors: int = 0
     id_pos: int = 0  # position of the id cell, for problems about the id
+    address_pos: int = 0  # the district is empty and the address (in this cell) is to place it
 
     @property
     def loc(self) -> Location:
@@ -74,7 +75,8 @@ def plan_table(table: RawTable, spec: FileSpec, problems: list[Problem]) -> Plan
     for raw in duplicated:
         col = table.header.index(raw) + 1
         problems.append(Problem(Location(table.source, 1, col), f"column {raw!r} appears twice"))
-    missing = [c.name for c in spec.columns if c.required and c.name not in positions and c.default is None]
+    missing = [c.name for c in spec.columns if c.required and c.name not in positions and c.default is None
+               and not (c.name == "district" and "address" in positions)]  # an address can place a row
     if missing:
         problems.append(Problem(Location(table.source, 1),
                                 f"required column(s) missing: {', '.join(missing)} "
@@ -103,6 +105,8 @@ def read_rows(table: RawTable, plan: Plan, problems: list[Problem]) -> list[Draf
     id_check = SCHEMA.formats[id_fmt] if id_fmt else None
     drafts = []
     prop_columns = {c.prop: pos + 1 for pos, c, _ in plan.columns if c.role == "prop" and pos >= 0}
+    address_pos = prop_columns.get("address", 0) if any(c.name == "district" for c in spec.columns) else 0
+    district_pos = next((pos + 1 for pos, c, _ in plan.columns if c.name == "district" and pos >= 0), 0)
 
     def fail(draft: Draft, column: int, message: str) -> None:
         problems.append(Problem(Location(source, draft.line, column), message))
@@ -117,7 +121,7 @@ def read_rows(table: RawTable, plan: Plan, problems: list[Problem]) -> list[Draf
             if not raw and col.default is not None:
                 raw = col.default
             if not raw:
-                if col.required:
+                if col.required and not (col.name == "district" and address_pos):  # the address may place it
                     fail(draft, pos + 1, f"{col.name} is required")
                 continue
             role = col.role
@@ -141,6 +145,11 @@ def read_rows(table: RawTable, plan: Plan, problems: list[Problem]) -> list[Draf
             else:  # references: edge columns, edge ends, field-valued props
                 for item in split_list(raw) if col.multi else [raw]:
                     draft.refs.append(Ref(item, col, pos + 1 if pos >= 0 else 0))
+        if address_pos and not any(r.column.name == "district" for r in draft.refs):
+            if "address" in draft.props:
+                draft.address_pos = address_pos
+            elif spec.column("district").required:
+                fail(draft, district_pos or address_pos, "district is required (or an address that names one)")
         if spec.kind and not draft.errors:
             for prop, message in check_node_rules(spec.kind, draft.props):
                 fail(draft, prop_columns.get(prop, 0), f"{prop}: {message}")

@@ -169,6 +169,20 @@ def check_street_code(value: str) -> str | None:
     return None
 
 
+_GCP_DRUG_FILING = re.compile(r"^药临床机构备字(20[1-9]\d)\d{6}$")
+
+
+def check_gcp_drug_filing(value: str) -> str | None:
+    """None for a CFDI drug clinical-trial institution filing number (备字 + filing year + 6 digits).
+
+    >>> check_gcp_drug_filing("药临床机构备字2020000073") is None, check_gcp_drug_filing("2020000073") is None
+    (True, False)
+    """
+    if not _GCP_DRUG_FILING.fullmatch(value):
+        return f"drug GCP filing number {value!r} must be like 药临床机构备字2020000073"
+    return None
+
+
 # A-shares (600519.SH, 000001.SZ, 830799.BJ), Hong Kong (1877.HK), US (BGNE.O, HUYA.N), others (F99.SG, 4502.T)
 _STOCK = re.compile(r"^(?:\d{6}\.(?:SH|SZ|BJ)|\d{4,5}\.HK|[A-Z0-9]{1,6}\.(?:O|N|A|SG|T|L))$", re.ASCII)
 

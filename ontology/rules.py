@@ -23,9 +23,15 @@ def _product(props: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _institution(props: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
     if props.get("grade") and props.get("type") != "hospital":
-        return [("grade", f"only hospitals have a grade (type is {props.get('type')!r})")]
-    return []
+        out.append(("grade", f"only hospitals have a grade (type is {props.get('type')!r})"))
+    filing, year = props.get("gcp_drug_filing"), props.get("gcp_drug_year")
+    if filing and props.get("gcp_drug") is False:
+        out.append(("gcp_drug", f"false, but the drug GCP filing {filing} is given"))
+    if filing and year is not None and str(year) != filing[7:11]:  # 药临床机构备字YYYY…: the year is in the number
+        out.append(("gcp_drug_year", f"{year} is not the year of the filing {filing}"))
+    return out
 
 
 NODE_RULES: dict[str, tuple[Rule, ...]] = {

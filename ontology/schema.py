@@ -9,6 +9,7 @@ from __future__ import annotations
 from ontology.fields import FIELD_BY_ID
 from ontology.identifiers import (
     check_division_code,
+    check_gcp_drug_filing,
     check_ipc,
     check_patent_number,
     check_registration,
@@ -122,6 +123,7 @@ def _p(name: str, type_: str, zh: str, en: str, **kw) -> Prop:
 
 ALIASES = _p("aliases", "str_list", "别名", "aliases")
 PROVINCE = _p("province", "str", "省份", "province")
+ADDRESS = _p("address", "str", "地址", "address")
 _FIELD_ID = _p("field", "str", "领域", "field", fmt="field_id")
 
 NODE_KINDS: dict[str, NodeKind] = {
@@ -131,6 +133,7 @@ NODE_KINDS: dict[str, NodeKind] = {
             _p("code", "str", "区划代码", "division code", fmt="division_code", required_when=("type", "district")),
             _p("type", "enum", "类型", "type", enum="district_type", required=True),
             PROVINCE,
+            _p("city", "str", "城市", "city"),  # prefecture-level city; none in the four municipalities
             ALIASES,
         ), "A district (6-digit division code) or a special area such as 临港新片区.", ("schema:AdministrativeArea",)),
         NodeKind("Subdistrict", "乡镇街道", "Subdistrict", (
@@ -138,7 +141,7 @@ NODE_KINDS: dict[str, NodeKind] = {
             ALIASES,
         ), "A street (街道) or town (镇、乡) of a district (9-digit division code).", ("schema:AdministrativeArea",)),
         NodeKind("Park", "园区", "Park", (
-            _p("address", "str", "地址", "address"),
+            ADDRESS,
             _p("lat", "float", "纬度", "latitude", minimum=-90, maximum=90),
             _p("lon", "float", "经度", "longitude", minimum=-180, maximum=180),
             ALIASES,
@@ -150,6 +153,7 @@ NODE_KINDS: dict[str, NodeKind] = {
             _p("listed", "bool", "是否上市", "listed"),
             _p("stock_codes", "str_list", "股票代码", "stock codes", fmt="stock_code"),
             _p("industry", "str", "所属行业", "industry class"),
+            ADDRESS,
             PROVINCE,
             ALIASES,
         ), "A company (registrant, MAH, supplier, service provider).", ("schema:Organization", "org:FormalOrganization")),
@@ -157,12 +161,17 @@ NODE_KINDS: dict[str, NodeKind] = {
             _p("type", "enum", "类型", "type", enum="institution_type", required=True),
             _p("grade", "enum", "医院等级", "hospital grade", enum="hospital_grade"),
             _p("gcp_drug", "bool", "药物临床试验机构备案", "GCP filing (drugs)"),
+            _p("gcp_drug_filing", "str", "药物临床试验机构备案号", "GCP filing number (drugs)", fmt="gcp_drug_filing"),
+            _p("gcp_drug_year", "int", "药物临床试验机构备案年份", "GCP filing year (drugs)", minimum=2019, maximum=2100),
             _p("gcp_device", "bool", "医疗器械临床试验机构备案", "GCP filing (devices)"),
             _p("specialties", "str_list", "重点专科", "specialties"),
             _p("lat", "float", "纬度", "latitude", minimum=-90, maximum=90),
             _p("lon", "float", "经度", "longitude", minimum=-180, maximum=180),
+            ADDRESS,
             PROVINCE,
             _p("city", "str", "城市", "city"),
+            _p("filed_name", "str", "备案名称", "name as filed"),
+            _p("filed_address", "str", "备案地址", "address as filed"),
             ALIASES,
         ), "A university, research institute, hospital, agency, association or testing lab.",
             ("schema:Organization", "org:FormalOrganization")),
@@ -275,6 +284,7 @@ FORMATS = {
     "field_id": _check_field_id,
     "stock_code": check_stock_code,
     "street_code": check_street_code,
+    "gcp_drug_filing": check_gcp_drug_filing,
 }
 
 SCHEMA = Schema(nodes=NODE_KINDS, edges=EDGE_KINDS, enums=ENUMS, formats=FORMATS)

@@ -151,6 +151,8 @@ class TypeRule:
 # is not a service one can buy, so they provide segments only by their PROVIDES edges.
 TYPE_PROVIDES: tuple[TypeRule, ...] = (
     TypeRule("hospital", "gcp_drug", "segment:drug.clinical", "已备案药物临床试验机构，可承接药物临床试验"),
+    # CDCs (疾病预防控制中心) file as drug trial sites too: the vaccine trials are run by them
+    TypeRule("agency", "gcp_drug", "segment:drug.clinical", "已备案药物临床试验机构（疾控机构），可承接疫苗等药物临床试验"),
     TypeRule("hospital", "gcp_device", "segment:device.clinical_evaluation", "已备案医疗器械临床试验机构，可承接器械临床试验"),
     TypeRule("hospital", None, "segment:drug.clinical_use", "医院是药品的临床使用方"),
     TypeRule("hospital", None, "segment:device.clinical_use", "医院是医疗器械的临床使用方"),
@@ -171,7 +173,7 @@ SERVICE_SEGMENTS: tuple[str, ...] = (
 def type_rules(segment: str) -> tuple[TypeRule, ...]:
     """The rules by which a type provides ``segment``.
 
-    >>> [r.flag for r in type_rules("segment:drug.clinical")]
-    ['gcp_drug']
+    >>> [(r.institution_type, r.flag) for r in type_rules("segment:drug.clinical")]
+    [('hospital', 'gcp_drug'), ('agency', 'gcp_drug')]
     """
     return tuple(r for r in TYPE_PROVIDES if r.segment == segment)

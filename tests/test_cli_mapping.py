@@ -28,7 +28,8 @@ def _load(biokg, trials):
 def test_mapping_list_names_the_shipped_mappings():
     listed = json.loads(run("mapping", "list", "--json").stdout)
     assert {m["name"] for m in listed} == {"cn-admin-divisions", "cn-listed-companies", "fudan-hospital-ranking",
-                                          "cn-universities", "cde-clinical-trials-sample", "nmpa-drug-approval-numbers"}
+                                          "cn-universities", "cde-clinical-trials-sample", "nmpa-drug-approval-numbers",
+                                          "cfdi-drug-trial-institutions"}
     admin = next(m for m in listed if m["name"] == "cn-admin-divisions")
     assert admin["params"] == {"province": "31", "streets": "no"}
 

@@ -130,3 +130,16 @@ def test_cited_filings_exist_and_their_addresses_agree(shared_data):
             assert named == [district], (inst, first)
             checked += 1
     assert checked >= 12
+
+
+def test_drug_gcp_flags_are_the_filings_the_table_cites():
+    """A demo hospital's gcp_drug is true exactly when it has a CFDI filing number, and that number is
+    the one the README's table cites for it; only hospitals carry one."""
+    cited = _readme_districts()
+    with (resources.files("loaders") / "demo" / "real" / "institutions.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        filing, source = r["gcp_drug_filing"], cited[r["id"]][2]
+        assert (r["gcp_drug"] == "true") == bool(filing), r["id"]
+        assert not filing or (r["type"] == "hospital" and f"CFDI {filing}" in source), r["id"]
+    assert sum(bool(r["gcp_drug_filing"]) for r in rows) == sum(r["type"] == "hospital" for r in rows) == 24

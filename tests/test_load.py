@@ -233,3 +233,51 @@ def test_a_record_id_cannot_move_to_another_target(store):
         "give this record a new id"]
     same = {"service_records": "id,station,target,date,type\nsr:1,station:mh,prod:2,2024-06-02,tracking\n"}
     assert load_tables(store, tables(same)).result.edges_updated == 1  # same record, new date
+
+
+# --- addresses fill an empty district (loaders/address.py) ---------------------------------------------------
+
+ADDRESSED = {
+    "districts": "id,name,code,type,province,aliases\n"
+                 "district:310101,黄浦区,310101,district,上海,黄浦\ndistrict:310106,静安区,310106,district,上海,静安\n"
+                 "district:310113,宝山区,310113,district,上海,宝山\n",
+    "subdistricts": "id,name,code,district\nsubdistrict:310113101,罗店镇,310113101,宝山区\n",
+    "enterprises": "id,name,注册地址,district\n"
+                   "ent:1,甲（演示）,上海市卢湾区重庆南路149号,\n"           # a former district
+                   "ent:2,乙（演示）,上海市 罗店镇罗溪路１２１号,\n"          # a town of the load, spaces, full width
+                   "ent:3,丙（演示）,上海市宝山路778号,\n"                 # a road: no district
+                   "ent:4,丁（演示）,上海市宝山区罗店镇,静安区\n",          # a district given: the address is kept only
+    "parks": "id,name,address\npark:1,园（演示）,上海市静安区某路1号\n",   # no district column at all
+}
+
+
+def test_an_address_fills_an_empty_district_and_says_how(store):
+    report = load_tables(store, tables(ADDRESSED))
+    district = {e: [n.node.id for n in store.neighbours(e, edge_kinds=["IN_DISTRICT"])]
+                for e in ("ent:1", "ent:2", "ent:3", "ent:4", "park:1")}
+    assert district == {"ent:1": ["district:310101"], "ent:2": ["district:310113"], "ent:3": [],
+                        "ent:4": ["district:310106"], "park:1": ["district:310106"]}
+    assert [str(p) for p in report.warnings] == [  # in load order: parks before enterprises
+        "parks.csv:2:3: warning: district: 静安区, placed by the address, which names 静安区",
+        "enterprises.csv:2:3: warning: district: 黄浦区, placed by the address, which names 卢湾区, a former district "
+        "merged into 黄浦区 in 2011",
+        "enterprises.csv:3:3: warning: district: 宝山区, placed by the address, which names 罗店镇, a subdistrict of 宝山区",
+        "enterprises.csv:4:3: warning: district: none; the address names no district",
+    ]
+    assert store.get("ent:2").props["address"] == "上海市 罗店镇罗溪路１２１号"  # kept as written
+    again = load_tables(store, tables(ADDRESSED))
+    assert again.result.changed == 0
+
+
+def test_a_park_whose_address_names_no_district_is_an_error_and_nothing_is_written(store):
+    files = {**ADDRESSED, "parks": "id,name,address\npark:1,园（演示）,上海市某路1号\npark:2,园二（演示）,\n"}
+    before = store.counts()
+    with pytest.raises(LoadError) as info:
+        load_tables(store, tables(files))
+    assert [str(p) for p in info.value.problems if p.severity == "error"] == [
+        "parks.csv:2:3: district is required, and the address names no district",
+        "parks.csv:3:3: district is required (or an address that names one)",
+    ]
+    assert store.counts() == before
+    check = load_tables(store, tables({**ADDRESSED}), check=True)  # check finds what load finds, writes nothing
+    assert len(check.warnings) == 4 and store.counts() == before

@@ -280,3 +280,76 @@ def test_majority_props_take_what_most_rows_give_and_a_tie_the_first(store, tmp_
 def test_majority_names_single_valued_props_of_its_rule():
     with pytest.raises(LoadError, match="majority names single-valued props"):
         parse_mapping(MAJORITY.replace('majority = ["city"]', 'majority = ["aliases"]'), "sites.toml")
+
+
+# --- a register (distinct = true) with addresses (match = "address") -----------------------------------------
+
+REGISTER = """
+[mapping]
+name = "test-register"
+version = "1"
+dataset = "test-register"
+
+[sources.filings]
+file = "filings.csv"
+
+[[nodes]]
+source = "filings"
+kind = "Institution"
+id = "filed:{no}"
+name = "{name}"
+distinct = true
+props.type = "hospital"
+
+[[nodes.edges]]
+kind = "IN_DISTRICT"
+to = "{address}"
+match = "address"
+"""
+FILINGS = """no,name,address
+1,复旦大学附属中山医院,上海市徐汇区枫林路180号
+2,示例医院（演示）,上海市卢湾区重庆南路149号
+3,示例医院（演示）,上海市静安区A路、上海市徐汇区B路
+4,中山医院,上海市某路1号
+5,又一医院（演示）,上海市静安区徐汇区路口
+6,第五医院（演示）,上海市静安区C路
+"""
+
+
+def test_a_register_merges_once_into_a_node_and_places_its_rows_by_their_addresses(world, tmp_path):
+    world.write([node("district:310101", "District", "黄浦区", code="310101", type="district", province="上海"),
+                 node("district:310106", "District", "静安区", code="310106", type="district", province="上海"),
+                 node("inst:h5", "Institution", "第五医院（演示）", type="hospital")],
+                [edge("IN_DISTRICT", "inst:h5", "district:310101")])
+    (tmp_path / "filings.csv").write_text(FILINGS, encoding="utf-8")
+    spec = parse_mapping(REGISTER, "register.toml")
+    report = load_mapping(world, spec, [tmp_path], now=T1, load_id="L1")
+    status = {x.key: (x.status, x.node) for x in report.xrefs}
+    assert status == {
+        "filed:1": ("merged", "inst:zs"),
+        "filed:2": ("new", "filed:2"),
+        "filed:3": ("new", "filed:3"),  # the same name as filing 2: two filings, two institutions
+        "filed:4": ("ambiguous", "filed:4"),  # 中山医院 is inst:zs too, which filing 1 already is
+        "filed:5": ("new", "filed:5"),
+        "filed:6": ("merged", "inst:h5"),
+    }
+    district = {i: [n.node.id for n in world.neighbours(i, edge_kinds=["IN_DISTRICT"])]
+                for i in ("inst:zs", "filed:2", "filed:3", "filed:4", "filed:5", "inst:h5")}
+    assert district == {"inst:zs": ["district:310104"], "filed:2": ["district:310101"], "filed:3": ["district:310106"],
+                        "filed:4": [], "filed:5": [], "inst:h5": ["district:310101"]}
+    assert report.addresses == (("district", 3), ("former", 1), ("none", 1), ("ambiguous", 1))
+    warnings = [p.message for p in report.warnings]
+    assert warnings == [
+        "placed in 黄浦区: the address '上海市卢湾区重庆南路149号' names 卢湾区, a former district merged into 黄浦区 in 2011",
+        "the address '上海市静安区徐汇区路口' names several districts (静安区, 徐汇区): no district given",
+        "the address places 'inst:h5' in district:310106, but it is in 黄浦区; that district is kept",
+    ]
+    again = load_mapping(world, spec, [tmp_path], now=T2, load_id="L2")
+    assert again.result.changed == 0 and again.addresses == report.addresses
+
+
+def test_match_address_ends_at_a_district():
+    bad = REGISTER.replace('kind = "IN_DISTRICT"', 'kind = "LOCATED_IN"')
+    with pytest.raises(LoadError) as info:
+        parse_mapping(bad, "register.toml")
+    assert 'match = "address" places an address in a District' in str(info.value)

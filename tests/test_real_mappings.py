@@ -17,7 +17,7 @@ from loaders.mapping.registry import load_spec, shipped
 from ontology import SHENWAN_SEGMENTS
 
 ORDER = ("cn-admin-divisions", "cn-universities", "fudan-hospital-ranking", "cde-clinical-trials-sample",
-         "nmpa-drug-approval-numbers", "cn-listed-companies")
+         "nmpa-drug-approval-numbers", "cn-listed-companies", "cfdi-drug-trial-institutions")
 PHARMA_INDUSTRIES = {"化学制药", "生物制药", "中成药", "医疗保健", "医药商业"}
 
 
@@ -33,7 +33,7 @@ def rows(path: Path, header=True, encoding="utf-8-sig") -> list:
 
 @pytest.fixture(scope="module")
 def region(shared_data, tmp_path_factory):
-    """The demo region with all six datasets loaded through their mappings (each report kept)."""
+    """The demo region with all seven datasets loaded through their mappings (each report kept)."""
     store = EmbeddedStore(tmp_path_factory.mktemp("real") / "real.sqlite")
     ensure_demo(store)
     reports = {name: run(store, name, shared_data) for name in ORDER}
@@ -42,7 +42,7 @@ def region(shared_data, tmp_path_factory):
 
 
 # datasets that arrived for later issues and have no mapping yet (each named by the issue that loads it)
-WITHOUT_MAPPING = {"cfdi-drug-trial-institutions": "issue 17", "holiday-cn": "issue 15 (a calendar, not graph data)"}
+WITHOUT_MAPPING = {"holiday-cn": "issue 15 (a calendar, not graph data)"}
 
 
 def test_every_dataset_has_a_shipped_mapping(shared_data):
@@ -304,3 +304,115 @@ def test_a_trial_site_takes_the_province_and_city_most_of_its_trials_give(region
     store, _ = region
     (node,) = [n for n in store.nodes("Institution") if "东南大学附属中大医院" in (n.name, *n.props.get("aliases", ()))]
     assert (node.props["province"], node.props["city"]) == ("江苏", "南京市")
+
+
+# --- drug GCP filings (CFDI) ------------------------------------------------------------------------------------
+
+CFDI = "cfdi-drug-trial-institutions"
+_SITES = re.compile(r"[、，,；;/]")
+SHANGHAI_DISTRICTS = {"310101": "黄浦区", "310104": "徐汇区", "310105": "长宁区", "310106": "静安区", "310107": "普陀区",
+                      "310109": "虹口区", "310110": "杨浦区", "310112": "闵行区", "310113": "宝山区", "310114": "嘉定区",
+                      "310115": "浦东新区", "310116": "金山区", "310117": "松江区", "310118": "青浦区", "310120": "奉贤区",
+                      "310151": "崇明区"}
+
+
+def _filings(shared_data) -> list[dict]:
+    return rows(shared_data / CFDI / "drug_trial_institutions.csv", encoding="utf-8")
+
+
+def _named_district(address: str) -> str | None:
+    """This test's own reading: the one district whose full name the first campus of a Shanghai address
+    writes (the list's Shanghai addresses name districts in full or not at all)."""
+    first = _SITES.split("".join(address.split()))[0]
+    named = [code for code, name in SHANGHAI_DISTRICTS.items() if name in first]
+    assert len(named) <= 1, address
+    return named[0] if named else None
+
+
+def test_every_shanghai_filing_is_placed_in_the_district_its_address_names(shared_data):
+    store = EmbeddedStore(":memory:")
+    run(store, "cn-admin-divisions", shared_data, streets="yes")
+    report = run(store, CFDI, shared_data, province="上海市")
+    shanghai = [r for r in _filings(shared_data) if r["areaName"].strip() == "上海市"]
+    assert len(shanghai) == 74 and report.rows == {"filings": 74}
+    placed = {}
+    for r in shanghai:
+        node = f"cfdi:{r['recordNo']}"
+        districts = [n.node.id for n in store.neighbours(node, edge_kinds=["IN_DISTRICT"])]
+        placed[r["compName"].strip()] = districts
+        expected = _named_district(r["address"])
+        assert districts == ([f"district:{expected}"] if expected else []), (r["compName"], r["address"])
+    assert sum(bool(d) for d in placed.values()) == 53 and dict(report.addresses) == {"district": 53, "none": 21}
+    # by hand: the first of two campuses is the main one, and a later one never places it
+    assert placed["复旦大学附属妇产科医院"] == ["district:310110"]  # 杨浦院区 first, 黄浦院区 second
+    assert placed["复旦大学附属肿瘤医院"] == []  # 东安路270号 names none; 浦东 is the second campus
+    assert placed["上海中医药大学附属曙光医院"] == []
+
+
+def test_every_filing_is_a_gcp_site_with_its_number_year_and_published_text(shared_data):
+    store = EmbeddedStore(":memory:")
+    report = run(store, CFDI, shared_data)
+    filings = _filings(shared_data)
+    assert report.result.nodes_created == len(filings) == 2039 and not report.merged  # distinct: no row merges
+    nodes = {n.id: n for n in store.nodes("Institution")}
+    cdc = [r for r in filings if "疾病预防控制中心" in r["compName"].split("（")[0]]
+    assert {nodes[f"cfdi:{r['recordNo']}"].props["type"] for r in cdc} == {"agency"} and len(cdc) == 25
+    assert sum(n.props["type"] == "hospital" for n in nodes.values()) == len(filings) - len(cdc)
+    for r in filings[::50]:
+        node = nodes[f"cfdi:{r['recordNo']}"]
+        assert node.props["gcp_drug"] is True and node.props["gcp_drug_filing"] == r["recordNo"]
+        assert node.props["gcp_drug_year"] == int(r["recordNo"][7:11])
+        assert (node.props["filed_name"], node.props["filed_address"]) == (r["compName"].strip(), r["address"].strip())
+    # names as published, cleaned for matching: a Latin O among the numerals, names side by side
+    o940 = next(n for n in nodes.values() if "九四" in n.name)
+    assert (o940.name, o940.props["filed_name"]) == ("中国人民解放军联勤保障部队第九四〇医院", "中国人民解放军联勤保障部队第九四O医院")
+    tianshui = next(n for n in nodes.values() if n.name == "天水市中西医结合医院")
+    assert tianshui.props["aliases"] == ["天水市第二人民医院", "天水市麦积区人民医院"]
+    assert nodes["cfdi:药临床机构备字2020000962"].props["address"] == "威海市光明路51号"  # ５１号, folded
+
+
+def test_the_filings_merge_into_the_demo_hospitals(region, shared_data):
+    """Each of the demo's hospitals is the filing whose name (or a name it carries in brackets) is the
+    demo's name or alias, compared here as plain strings; it takes that filing and keeps its own name."""
+    store, reports = region
+    demo = rows(Path("loaders/demo/real/institutions.csv").resolve(), encoding="utf-8")
+    by_name = {}
+    for r in _filings(shared_data):
+        for name in re.split(r"[（）()]", "".join(r["compName"].split())):
+            by_name.setdefault(name, r)
+    merged = {x.node: x for x in reports[CFDI].merged}
+    hospitals = [h for h in demo if h["type"] == "hospital"]
+    assert len(hospitals) == 24
+    for h in hospitals:
+        names = [h["name"], *filter(None, h["aliases"].split(";"))]
+        filing = next(by_name[n] for n in names if n in by_name)
+        node = store.get(h["id"])
+        assert merged[h["id"]].key == f"cfdi:{filing['recordNo']}" == f"cfdi:{h['gcp_drug_filing']}", h["name"]
+        assert node.name == h["name"] and node.props["gcp_drug"] is True
+        assert node.props["gcp_drug_filing"] == filing["recordNo"]
+        if filing["compName"].strip() != h["name"]:
+            assert filing["compName"].strip().replace("(", "（").replace(")", "）") in node.props["aliases"]
+
+
+@pytest.mark.slow
+def test_neo4j_places_and_merges_the_filings_like_the_embedded_store(shared_data, neo4j_server, tmp_path):
+    from dataclasses import replace
+
+    from loaders.export import export_tables
+
+    stores = [EmbeddedStore(tmp_path / "e.sqlite"), neo4j_server.fresh_store()]
+    try:
+        reports = []
+        for store in stores:
+            ensure_demo(store)
+            loads = [run(store, "cn-admin-divisions", shared_data, streets="yes"), run(store, CFDI, shared_data)]
+            again = run(store, CFDI, shared_data)
+            assert again.result.changed == 0 and again.disappeared == ()
+            reports.append([(r.result, r.addresses, len(r.merged), len(r.ambiguous), len(r.warnings)) for r in loads])
+        assert reports[0] == reports[1] and reports[0][1][1] == (("district", 53), ("none", 1986))
+        assert export_tables(stores[0]) == export_tables(stores[1])
+        xrefs = [[replace(x, provenance=None) for x in s.xrefs()] for s in stores]
+        assert xrefs[0] == xrefs[1]
+    finally:
+        for s in stores:
+            s.close()

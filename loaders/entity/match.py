@@ -328,8 +328,8 @@ def _hospitals(a: InstitutionName, b: InstitutionName) -> tuple[str, float] | No
             return None
         found = _fuzzy(a.folded, b.folded)  # a typo in the university's name
         return found if found is not None else ("fuzzy", SCORES["hospital_qualified"] - 0.03)
-    if a.place and b.place and province_of(a.place) != province_of(b.place):
-        return None
+    if a.place and b.place and a.place != b.place:
+        return None  # 山东省立医院 / 威海市立医院, 广东省中医院 / 佛山市中医院: a province's and a city's
     if not generic(a.core):
         return "hospital_core", SCORES["hospital_core"]
     # a generic core (第一人民, 口腔) needs the same university, or the very same place, on both sides

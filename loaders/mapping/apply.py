@@ -10,15 +10,16 @@ All problems are found before anything is written; any error and nothing is writ
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from graph.interface import Store
 from graph.model import Edge, LoadMeta, Node, Provenance, WriteResult, Xref, canonical, edge_key
 from graph.validate import check_edge, check_node
+from loaders.address import HOW, Placement
 from loaders.load import CHUNK, new_load_id
 from loaders.mapping.identify import EndResolver, Identities, current_nodes, identify
 from loaders.mapping.records import Drafts, NodeDraft, Reader, combine, draft
@@ -43,6 +44,7 @@ class MappingReport:
     warnings: tuple[Problem, ...]
     skipped: tuple[Problem, ...]
     records: tuple[int, int] = (0, 0)  # the nodes and edges validated (and, unless a check, written)
+    addresses: tuple[tuple[str, int], ...] = ()  # match = "address": addresses placed, per rule (and none, ambiguous)
 
     @property
     def merged(self) -> tuple[Xref, ...]:
@@ -66,6 +68,7 @@ class MappingPlan:
     edges: list[Edge]
     xrefs: list[Xref]
     problems: list[Problem]  # errors and warnings, of reading, identifying and checking
+    placements: list[tuple[Location, Placement]] = field(default_factory=list)  # addresses and their districts
 
     @property
     def errors(self) -> list[Problem]:
@@ -92,13 +95,15 @@ def plan_mapping(store: Store, spec: MappingSpec, data: list[Path], *, load_id: 
     warnings: list[Problem] = []
     merge = _Merger(store, spec.name, drafts, ids, previous, prov, warnings)
     edges = _edges(drafts, ends, prov, warnings)
+    edges = _keep_stated_districts(store, edges, drafts, ends, warnings)
     problems = [*drafts.problems, *ids.problems]
     bad_nodes, bad_edges = _check(merge.nodes, edges, ends, store, merge.where, problems)
     nodes = [n for n in merge.nodes.values() if n.id not in bad_nodes]
     kept_edges = [e for i, (e, _) in enumerate(edges)
                   if i not in bad_edges and e.src not in bad_nodes and e.dst not in bad_nodes]
     xrefs = [x for x in merge.xrefs if x.node not in bad_nodes]
-    return MappingPlan(spec, drafts, previous, meta, nodes, kept_edges, xrefs, sorted([*warnings, *problems]))
+    return MappingPlan(spec, drafts, previous, meta, nodes, kept_edges, xrefs, sorted([*warnings, *problems]),
+                       ends.placements)
 
 
 def load_mapping(store: Store, spec: MappingSpec, data: list[Path], *, skip_invalid: bool = False,
@@ -123,7 +128,14 @@ def load_mapping(store: Store, spec: MappingSpec, data: list[Path], *, skip_inva
                          {k: tuple(v) for k, v in drafts.sources.items()}, dict(drafts.rows), result,
                          tuple(sorted(plan.xrefs, key=lambda x: x.key)), gone,
                          tuple(p for p in plan.problems if p.severity == "warning"),
-                         tuple(plan.errors) if skip_invalid else (), (len(plan.nodes), len(plan.edges)))
+                         tuple(plan.errors) if skip_invalid else (), (len(plan.nodes), len(plan.edges)),
+                         address_counts(p for _, p in plan.placements))
+
+
+def address_counts(placements) -> tuple[tuple[str, int], ...]:
+    """How many addresses each rule placed, then how many none or several districts: in that order."""
+    counts = Counter(p.how for p in placements)
+    return tuple((how, counts[how]) for how in (*HOW, "none", "ambiguous") if counts[how])
 
 
 def _differs(x: Xref, before: Xref | None) -> bool:
@@ -261,6 +273,26 @@ def _edges(drafts: Drafts, ends: EndResolver, prov: Callable[[Location], Provena
         combine(props, e.props, e.at, at, f"the same {e.kind} edge", warnings)
         found[ident] = (replace(old, props=props), at)
     return list(found.values())
+
+
+def _keep_stated_districts(store: Store, edges: list[tuple[Edge, Location]], drafts: Drafts, ends: EndResolver,
+                           warnings: list[Problem]) -> list[tuple[Edge, Location]]:
+    """A district read from an address does not add a second district to a node that has one: the one
+    stated stays, and a different one is reported."""
+    placed = {id(e.dst) for e in drafts.edges if e.dst.match == "address"}
+    if not placed:
+        return edges
+    by_address = {e.at for e in drafts.edges if id(e.dst) in placed}
+    out = []
+    for edge, at in edges:
+        if edge.kind == "IN_DISTRICT" and at in by_address and ends.ids.existing.get(edge.src):
+            have = [n.node for n in store.neighbours(edge.src, edge_kinds=["IN_DISTRICT"], direction="out")]
+            if have and edge.dst not in {n.id for n in have}:
+                warnings.append(Problem(at, f"the address places {edge.src!r} in {edge.dst}, but it is in "
+                                            f"{', '.join(n.name for n in have)}; that district is kept", "warning"))
+                continue
+        out.append((edge, at))
+    return out
 
 
 # --------------------------------------------------------------------------- checks and the write

@@ -5,7 +5,7 @@ node's id is that node; otherwise, for organisations, entity resolution decides 
 clearly matching node, or keep a node of its own when several match or none does).  Edge ends are
 resolved by ``graph.references`` as every reference is (keys of this load, ids in the store,
 taxonomy labels, names, aliases, division codes), or — with ``match = "name"`` — through entity
-resolution.
+resolution, or — with ``match = "address"`` — as the district an address names (``loaders.address``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from graph.interface import Store
 from graph.model import Node, Xref
 from graph.references import NodeNames, References, Unresolved, node_names
+from loaders.address import Divisions, Placement, district_of, divisions_of, place
 from loaders.entity.index import Decision, EntityIndex
 from loaders.entity.match import Entity, Match
 from loaders.mapping.records import Drafts, NodeDraft, Ref
-from ontology import Problem
+from ontology import Location, Problem
 from ontology.model import a
 
 ORG_KINDS = ("Enterprise", "Institution")
@@ -66,6 +67,7 @@ def identify(store: Store, drafts: Drafts, previous: dict[str, Xref]) -> Identit
     recorded_nodes = {x.node for x in previous.values()}
     raw_refs = {r.raw for e in drafts.edges for r in (e.src, e.dst)}
     out.existing = store.kinds(set(keys) | recorded_nodes | raw_refs)
+    claimed: dict[int, tuple[set[str], set[str]]] = {}  # per distinct rule: the nodes its records made, merged into
     for key in keys:
         d = drafts.nodes[key]
         prev = previous.get(key)
@@ -88,9 +90,16 @@ def identify(store: Store, drafts: Drafts, previous: dict[str, Xref]) -> Identit
             _remember(out, store, d, key, True)
             continue
         decision = Decision("new")
-        if d.rule.resolve:
-            decision = _index(out, store).resolve(entity_of(key, d.kind, d.name, d.props, d.names))
+        made, merged_into = claimed.setdefault(id(d.rule), (set(), set()))
+        if d.rule.resolve:  # a register's record is none of the nodes its other records made
+            decision = _index(out, store).resolve(entity_of(key, d.kind, d.name, d.props, d.names),
+                                                  exclude=made if d.rule.distinct else ())
+        if d.rule.distinct and decision.status == "merged" and decision.node in merged_into:
+            # two records of a register match one node: which one it is, no rule can say
+            decision = Decision("ambiguous", None, decision.match, (decision.node,))
         node = decision.node if decision.status == "merged" else key
+        if d.rule.distinct:
+            (merged_into if decision.status == "merged" else made).add(node)
         out.by_key[key] = Identified(node, decision)  # type: ignore[arg-type]
         _remember(out, store, d, node, decision.status == "merged")  # type: ignore[arg-type]
     return out
@@ -123,6 +132,8 @@ class EndResolver:
         self.store, self.drafts, self.ids = store, drafts, ids
         self.kinds = {**ids.existing, **{f.node: drafts.nodes[k].kind for k, f in ids.by_key.items()}}
         self.refs = References.of_store(store, self._kind_of, self._local)
+        self._divisions: Divisions | None = None
+        self.placements: list[tuple[Location, Placement]] = []  # match = "address": each address and its district
 
     def __call__(self, ref: Ref) -> str | None:
         if ref.match == "key":
@@ -130,6 +141,8 @@ class EndResolver:
             return found.node if found else None
         if ref.match == "name":
             return self._by_name(ref)
+        if ref.match == "address":
+            return self._by_address(ref)
         resolved = self.refs.resolve(ref.raw, ref.kinds)
         if isinstance(resolved, Unresolved):
             return self._fail(ref, resolved.message)
@@ -149,6 +162,22 @@ class EndResolver:
     def _fail(self, ref: Ref, message: str) -> None:
         self.ids.problems.append(Problem(ref.at, message))
         return None
+
+    def _by_address(self, ref: Ref) -> str | None:
+        """The district an address names (``loaders.address``); none is no problem, several a warning."""
+        if self._divisions is None:
+            mine = [d for key, d in self.drafts.nodes.items() if d.kind == "District" and key in self.ids.by_key]
+            self._divisions = divisions_of(self.store, [district_of(self.ids.node(d.key), d.name, d.props, d.names)
+                                                        for d in mine])
+        found = place(ref.raw, self._divisions)
+        self.placements.append((ref.at, found))
+        if found.how == "ambiguous":
+            self.ids.problems.append(Problem(ref.at, f"the address {ref.raw!r} {found.note}: no district given",
+                                             "warning"))
+        elif found.how == "former":
+            self.ids.problems.append(Problem(ref.at, f"placed in {found.name}: the address {ref.raw!r} {found.note}",
+                                             "warning"))
+        return found.district
 
     def _by_name(self, ref: Ref) -> str | None:
         kinds = [k for k in ref.kinds if k in ORG_KINDS]

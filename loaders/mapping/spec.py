@@ -9,7 +9,8 @@ the README ("Load your own data"); in short::
     [tables.NAME]          lookup tables for ``map``
     [sources.NAME]         a file: file/files, format, encoding, header, columns, sheet, records,
                            delimiter, join.ALIAS = {source, on, key}, derive.COLUMN = expression, where
-    [[nodes]]              source, kind, id, name, props.*, where, explode, let.COLUMN, when, resolve
+    [[nodes]]              source, kind, id, name, props.*, where, explode, let.COLUMN, when, resolve,
+                           majority, distinct
     [[nodes.edges]]        kind, to (or from), props.*, where, match
     [[edges]]              source, kind, from, to, props.*, where, explode, let.COLUMN, when, match
 
@@ -45,7 +46,7 @@ BUILTIN_TABLES: dict[str, dict[str, Any]] = {
     "ontology.shenwan_segments": {k: list(v) for k, v in SHENWAN_SEGMENTS.items()},
 }
 RESOLVED_KINDS = ("Enterprise", "Institution")  # kinds entity resolution works on
-MATCHES = ("id", "name")
+MATCHES = ("id", "name", "address")
 TRUE = frozenset({"yes", "true", "1", "是", "on"})
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -115,6 +116,7 @@ class NodeRule:
     path: tuple
     let: tuple[tuple[str, Expr], ...] = ()
     majority: tuple[str, ...] = ()  # properties several rows of one node vote on (else the first row wins)
+    distinct: bool = False  # its records are distinct organisations (a register): never merged with one another
 
 
 @dataclass(frozen=True)
@@ -343,7 +345,7 @@ def _props(raw: Any, path: tuple, decls: Mapping[str, Prop], owner: str, tables:
 
 
 _NODE_KEYS = ("source", "kind", "id", "name", "props", "edges", "where", "explode", "let", "when", "resolve",
-              "majority")
+              "majority", "distinct")
 
 
 def _lets(raw: dict, path: tuple, tables: Tables, params: dict[str, str]) -> tuple[tuple[str, Expr], ...]:
@@ -383,8 +385,12 @@ def _node_rule(raw: Any, path: tuple, tables: Tables, sources: dict[str, SourceS
         if prop not in single:
             raise SpecError((*path, "majority", i), f"majority names single-valued props of this rule "
                                                     f"({', '.join(sorted(single)) or 'none'}), got {prop!r}")
+    distinct = _get(raw, "distinct", bool, path, default=False)
+    if distinct and not resolve:
+        raise SpecError((*path, "distinct"), "distinct is about entity resolution: the rule must resolve")
     return NodeRule(source, kind, ident, name, props, edges, where, _get(raw, "explode", str, path),
-                    _gate(raw, path, params), resolve, path, _lets(raw, path, tables, params), tuple(majority))
+                    _gate(raw, path, params), resolve, path, _lets(raw, path, tables, params), tuple(majority),
+                    distinct)
 
 
 def _source_ref(raw: dict, path: tuple, sources: dict[str, SourceSpec | None]) -> str:
@@ -426,6 +432,9 @@ def _edge_rule(raw: Any, path: tuple, tables: Tables, sources: dict[str, SourceS
     match = _get(raw, "match", str, path, default="id")
     if match not in MATCHES:
         raise SpecError((*path, "match"), f"match must be one of {', '.join(MATCHES)}, got {match!r}")
+    if match == "address" and "District" not in (decl.targets if "to" in ends else decl.sources):
+        raise SpecError((*path, "match"), f"match = \"address\" places an address in a District; "
+                                          f"{a(kind)} edge does not end at one")
     props = _props(raw.get("props"), (*path, "props"), decl.index, kind, tables, params)
     where = parse_conditions(raw.get("where"), (*path, "where"), tables)
     _check_params(where, (*path, "where"), params)
