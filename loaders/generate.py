@@ -184,7 +184,8 @@ class _Region:
             k = {"university": 3, "research_institute": 2, "hospital": 1}.get(kind, 0)
             fields = ";".join(sorted(set(self.fields(rng, rng.randint(1, k))))) if k else ""
             rows.append(_row("institutions", f"institution:syn{i:04d}", name, kind, f"district:{key}", park, grade,
-                             gcp_drug, "", gcp_device, specialties, fields, "", *self._place(rng, key), "", "", ""))
+                             gcp_drug, "", "", gcp_device, specialties, fields, "", *self._place(rng, key),
+                             "", "", "", "", ""))
         return rows
 
     def _stations(self) -> tuple[list[dict], list[dict]]:

@@ -353,3 +353,14 @@ def test_match_address_ends_at_a_district():
     with pytest.raises(LoadError) as info:
         parse_mapping(bad, "register.toml")
     assert 'match = "address" places an address in a District' in str(info.value)
+
+
+def test_a_newer_register_keeps_its_records_apart_from_the_nodes_earlier_ones_made(world, tmp_path):
+    (tmp_path / "filings.csv").write_text(FILINGS, encoding="utf-8")
+    spec = parse_mapping(REGISTER, "register.toml")
+    load_mapping(world, spec, [tmp_path], now=T1, load_id="L1")
+    newer = FILINGS.replace("no,name,address\n", "no,name,address\n0,示例医院（演示）,上海市某路2号\n")
+    (tmp_path / "filings.csv").write_text(newer, encoding="utf-8")  # a new filing first, of a name filed before
+    report = load_mapping(world, spec, [tmp_path], now=T2, load_id="L2")
+    status = {x.key: (x.status, x.node) for x in report.xrefs}
+    assert status["filed:0"] == ("new", "filed:0") and status["filed:2"] == ("new", "filed:2")

@@ -371,6 +371,23 @@ def test_every_filing_is_a_gcp_site_with_its_number_year_and_published_text(shar
     assert nodes["cfdi:药临床机构备字2020000962"].props["address"] == "威海市光明路51号"  # ５１号, folded
 
 
+def test_the_filings_round_trip_through_the_interchange_format(shared_data, tmp_path):
+    """Everything a filing says has its interchange column: export, load into an empty store, export."""
+    from loaders.export import export_tables
+    from loaders.load import load_tables
+    from loaders.sheets import csv_bytes
+    from loaders.tables import read_csv
+
+    store = EmbeddedStore(":memory:")
+    run(store, "cn-admin-divisions", shared_data)
+    run(store, CFDI, shared_data, province="上海市")
+    first = {name: csv_bytes(t) for name, t in export_tables(store).items()}
+    fresh = EmbeddedStore(tmp_path / "fresh.sqlite")
+    load_tables(fresh, [read_csv(data, f"{name}.csv", name) for name, data in first.items()])
+    assert {name: csv_bytes(t) for name, t in export_tables(fresh).items()} == first
+    assert fresh.get("cfdi:药临床机构备字2020000080").props == store.get("cfdi:药临床机构备字2020000080").props
+
+
 def test_the_filings_merge_into_the_demo_hospitals(region, shared_data):
     """Each of the demo's hospitals is the filing whose name (or a name it carries in brackets) is the
     demo's name or alias, compared here as plain strings; it takes that filing and keeps its own name."""

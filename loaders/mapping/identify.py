@@ -68,6 +68,11 @@ def identify(store: Store, drafts: Drafts, previous: dict[str, Xref]) -> Identit
     raw_refs = {r.raw for e in drafts.edges for r in (e.src, e.dst)}
     out.existing = store.kinds(set(keys) | recorded_nodes | raw_refs)
     claimed: dict[int, tuple[set[str], set[str]]] = {}  # per distinct rule: the nodes its records made, merged into
+    for key in keys:  # what an earlier load of a register decided binds its new records too
+        d, prev = drafts.nodes[key], previous.get(key)
+        if d.rule.distinct and prev is not None:
+            made, merged_into = claimed.setdefault(id(d.rule), (set(), set()))
+            (merged_into if prev.status == "merged" else made).add(prev.node)
     for key in keys:
         d = drafts.nodes[key]
         prev = previous.get(key)
