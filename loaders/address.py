@@ -34,7 +34,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from loaders.entity.places import CITIES, PROVINCES, province_of
 
@@ -120,6 +120,7 @@ class Placement:
 _TOWN = re.compile(r"(?:街道|镇|乡|苏木)$")
 _GENERIC = re.compile(r"经济|高新|开发|工业|产业|农场|林场|国营|第[一二三四五]|园艺|良种|原种|种畜|畜牧|社区|城区|新区")
 _SEPARATORS = re.compile(r"[、,;/]")  # NFKC has made ，；／ these
+_BRACKETS = re.compile(r"\(([^()]*)\)")  # and （） these
 # a short form (浦东) opening a road's name (浦东南路, 宝山路) is no district
 _ROAD = re.compile(r"[东南西北中]?(?:[路街巷弄桥江河寺]|大道|公路)")
 _PROVINCE_LONG = {"内蒙古自治区": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏", "宁夏回族自治区": "宁夏",
@@ -157,7 +158,13 @@ class Divisions:
 
     @classmethod
     def of(cls, districts: Iterable[District], towns: Iterable[Town] = ()) -> Divisions:
+        """Index ``districts`` and ``towns``.  A district of no known province (临港新片区, a special area
+        without a code) is taken to be in the province of all the others, when they share one."""
         by_id = {d.id: d for d in districts}
+        known = {d.province for d in by_id.values() if d.province}
+        if len(known) == 1:
+            (only,) = known
+            by_id = {i: d if d.province else replace(d, province=only) for i, d in by_id.items()}
         full: dict[str, list[str]] = defaultdict(list)
         short: dict[str, list[str]] = defaultdict(list)
         for d in by_id.values():
@@ -214,6 +221,13 @@ class _Site:
     text: str  # without its province and city
     province: str | None
     city: str | None
+    elsewhere: bool = False  # it opens with a city or county none of the loaded divisions is in
+
+
+def _road(text: str, short: str) -> bool:
+    """Whether a short place name opening ``text`` opens a road's name instead (江苏路, 北京西路); a name
+    written in full (江苏省, 武汉市) is the place."""
+    return not short.endswith(("省", "市", "自治区", "特别行政区")) and bool(_ROAD.match(text, len(short)))
 
 
 def _prefix(text: str, divisions: Divisions, province: str | None, city: str | None) -> tuple[str, str | None,
@@ -224,7 +238,9 @@ def _prefix(text: str, divisions: Divisions, province: str | None, city: str | N
     while True:  # 上海市上海市…, 湖南省中国湖南省…: a prefix written twice is one
         if text.startswith("中国") and not text.startswith("中国人民"):
             text = text[2:]
-        hit = next(((w, p) for w, p in divisions.provinces if text.startswith(w)), None)
+        # 江苏路街道, 北京西路: roads of Shanghai, not provinces; 吉林市: a city, not 吉林 (省)
+        hit = next(((w, p) for w, p in divisions.provinces if text.startswith(w) and not _road(text, w)
+                    and not (w == p and text[len(w):len(w) + 1] == "市")), None)
         if hit is None or (named is not None and hit[1] != named):
             break
         named, text = hit[1], text[len(hit[0]):]
@@ -233,7 +249,7 @@ def _prefix(text: str, divisions: Divisions, province: str | None, city: str | N
     if text.startswith("市辖区"):
         text = text[3:]
     named_city = None
-    while hit := next(((w, c) for w, c in divisions.cities if text.startswith(w)), None):
+    while hit := next(((w, c) for w, c in divisions.cities if text.startswith(w) and not _road(text, w)), None):
         if province in MUNICIPALITIES and _short_city(hit[1]) == province:
             text = text[len(hit[0]):]  # 上海市上海…
             continue
@@ -246,9 +262,12 @@ def _prefix(text: str, divisions: Divisions, province: str | None, city: str | N
     return text, province, city
 
 
-def _sites(address: str, divisions: Divisions, province: str | None) -> list[_Site]:
-    """The sites of an address, each with the province and city it names or inherits."""
+def _sites(address: str, divisions: Divisions, province: str | None, brackets_apart: bool) -> list[_Site]:
+    """The sites of an address, each with the province and city it names or inherits; with
+    ``brackets_apart`` a bracketed part is a site of its own."""
     text = _fold(address)
+    if brackets_apart:
+        text = _BRACKETS.sub(lambda m: "、" + m.group(1) + "、", text)
     parts = [p for p in _SEPARATORS.split(text) if p]
     # written in full: 江西中路 and 福建路 are roads of Shanghai
     starts = [w for w, _ in divisions.provinces if w.endswith(("省", "市", "自治区", "特别行政区"))]
@@ -267,13 +286,35 @@ def _sites(address: str, divisions: Divisions, province: str | None) -> list[_Si
         for piece in pieces:
             body, province_here, city_here = _prefix(piece, divisions, province, city)
             if body:
-                out.append(_Site(body, province_here, city_here))
+                out.append(_Site(body, province_here, city_here, _elsewhere(body, divisions)))
                 province, city = province_here, city_here
     return out
 
 
+# where a district is written, a city (双鸭山市) or a county (信丰县) of none of the loaded divisions
+_PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:自治县|县|旗|市)|[\u4e00-\u9fff]{2,3}区")
+_NOT_A_DISTRICT = ("新区", "园区", "校区", "院区", "社区", "小区", "片区", "景区", "厂区", "港区", "城区", "矿区",
+                   "开发区", "工业区", "保税区", "示范区", "度假区", "试验区")
+
+
+def _elsewhere(text: str, divisions: Divisions) -> bool:
+    """Whether the site opens with a city or county name that holds no loaded division's name: its
+    districts, whatever their names, are not the loaded ones (信丰县嘉定镇 is in 江西, not 嘉定区; with
+    Shanghai loaded, 双鸭山市宝山区 is not 宝山区).  红河州个旧市 holds 个旧市: not elsewhere."""
+    m = _PLACE_WORD.match(text)
+    if m is None or m.group().endswith(_NOT_A_DISTRICT) or _ROAD.match(text, m.end()):
+        return False
+    word = m.group()
+    names = (divisions.full, divisions.short, divisions.former_full, divisions.town_names,
+             divisions.city_provinces, dict(divisions.cities))
+    return not any(word[i:j] in index for i in range(len(word)) for j in range(i + 2, len(word) + 1)
+                   for index in names)
+
+
 def _allowed(d: District, site: _Site) -> bool:
-    if site.province and d.province and d.province != site.province:
+    if site.province and d.province != site.province:  # a district of no known province: not in a named one
+        return False
+    if site.elsewhere:
         return False
     if site.city and site.province not in MUNICIPALITIES:
         return d.city is not None and (d.city == site.city or _short_city(d.city) == _short_city(site.city))
@@ -350,10 +391,15 @@ def _place_site(site: _Site, divisions: Divisions) -> Placement:
 def place(address: str, divisions: Divisions, province: str | None = None) -> Placement:
     """The district the address's first site names (``province``: the one its record gives, if any;
     an address that names its own outranks it)."""
-    sites = _sites(address, divisions, province_of(province))
-    if not sites:
-        return Placement(None, "none")
-    main = _place_site(sites[0], divisions)
+    # a bracket after a site that names its district is another campus (徐汇区宛平南路600号(闵行区沪闵路3210号));
+    # after one that names none, it says where the site is (乌鲁木齐市经济技术开发区(头屯河区))
+    for brackets_apart in (True, False):
+        sites = _sites(address, divisions, province_of(province), brackets_apart)
+        if not sites:
+            return Placement(None, "none")
+        main = _place_site(sites[0], divisions)
+        if main.how != "none":
+            break
     others = [p.district for s in sites[1:] if (p := _place_site(s, divisions)).district]
     kept = tuple(dict.fromkeys(i for i in others if i != main.district))
     return Placement(main.district, main.how, main.matched, main.name, main.candidates, kept)
@@ -362,10 +408,23 @@ def place(address: str, divisions: Divisions, province: str | None = None) -> Pl
 # --------------------------------------------------------------------------- from a store
 
 
+# the province part of a division code (GB/T 2260): a district whose record names no province is in this one
+PROVINCE_CODES = {
+    "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古", "21": "辽宁", "22": "吉林", "23": "黑龙江",
+    "31": "上海", "32": "江苏", "33": "浙江", "34": "安徽", "35": "福建", "36": "江西", "37": "山东", "41": "河南",
+    "42": "湖北", "43": "湖南", "44": "广东", "45": "广西", "46": "海南", "50": "重庆", "51": "四川", "52": "贵州",
+    "53": "云南", "54": "西藏", "61": "陕西", "62": "甘肃", "63": "青海", "64": "宁夏", "65": "新疆", "71": "台湾",
+    "81": "香港", "82": "澳门",
+}
+
+
 def district_of(node_id: str, name: str, props: dict, more_names: Iterable[str] = ()) -> District:
-    """A District node (or record) as the resolver sees it."""
+    """A District node (or record) as the resolver sees it; its province as stated (上海市 or 上海), else
+    the one its division code gives."""
     aliases = tuple(dict.fromkeys([*more_names, *props.get("aliases", ())]))
-    return District(node_id, name, aliases, props.get("province"), props.get("city"), props.get("code"))
+    code = props.get("code")
+    province = province_of(props.get("province")) or (PROVINCE_CODES.get(code[:2]) if code else None)
+    return District(node_id, name, aliases, province, props.get("city"), code)
 
 
 def divisions_of(store, districts: Iterable[District] = (), towns: Iterable[Town] = ()) -> Divisions:

@@ -20,11 +20,13 @@ from loaders.address import FORMER, District, Divisions, Town, place
 SHANGHAI = [District(f"district:{code}", name, (short,), "上海", code=code) for code, name, short in (
     ("310101", "黄浦区", "黄浦"), ("310104", "徐汇区", "徐汇"), ("310105", "长宁区", "长宁"), ("310106", "静安区", "静安"),
     ("310107", "普陀区", "普陀"), ("310109", "虹口区", "虹口"), ("310110", "杨浦区", "杨浦"), ("310112", "闵行区", "闵行"),
-    ("310113", "宝山区", "宝山"), ("310115", "浦东新区", "浦东"), ("310116", "金山区", "金山"), ("310117", "松江区", "松江"),
+    ("310113", "宝山区", "宝山"), ("310114", "嘉定区", "嘉定"), ("310115", "浦东新区", "浦东"), ("310116", "金山区", "金山"),
+    ("310117", "松江区", "松江"),
 )]
 TOWNS = [Town(f"subdistrict:{code}", name, f"district:{code[:6]}") for code, name in (
     ("310113101", "罗店镇"), ("310115104", "高桥镇"), ("310115132", "周浦镇"), ("310115136", "康桥镇"),
-    ("310117103", "佘山镇"), ("310116101", "朱泾镇"),
+    ("310117103", "佘山镇"), ("310116101", "朱泾镇"), ("310114004", "嘉定镇街道"), ("310105002", "江苏路街道"),
+    ("310104004", "湖南路街道"),
 )]
 HAND = Divisions.of(SHANGHAI, TOWNS)
 
@@ -70,6 +72,19 @@ CASES = [
     ("浙江省舟山市普陀区东港街道", None, "none", ()),
     # a district name and a town of another district disagree
     ("上海市徐汇区罗店镇", None, "ambiguous", ()),
+    # a second campus in brackets after a site that names its district (written in the list's manner)
+    ("上海市徐汇区宛平南路600号(闵行区沪闵路3210号)", _d("310104"), "district", (_d("310112"),)),
+    # roads and streets named after provinces and cities are no province (江苏路街道 is in 长宁, 北京西路 in 静安)
+    ("上海市江苏路街道愚园路1号", _d("310105"), "subdistrict", ()),
+    ("上海市北京西路1号静安区", _d("310106"), "district", ()),
+    ("上海市湖南路街道", _d("310104"), "subdistrict", ()),
+    # a city or county of elsewhere, whatever district or town names follow (双鸭山市宝山区, 黑龙江; 信丰县嘉定镇, 江西)
+    ("双鸭山市宝山区新兴大街", None, "none", ()),
+    ("黑龙江省双鸭山市宝山区新兴大街", None, "none", ()),
+    ("黑龙江省宝山区", None, "none", ()),
+    ("信丰县嘉定镇安康路", None, "none", ()),
+    ("上海市嘉定区嘉定镇城北路1号", _d("310114"), "district", ()),
+    ("上海市嘉定镇城北路1号", _d("310114"), "subdistrict", ()),
 ]
 
 
@@ -77,6 +92,20 @@ CASES = [
 def test_real_addresses_by_hand(address, district, how, others):
     found = place(address, HAND)
     assert (found.district, found.how, found.others) == (district, how, others)
+
+
+def test_a_district_takes_its_province_from_its_record_or_its_code():
+    """The demo's districts.csv names no province: the division codes (31…) say 上海, and 临港新片区, which has
+    none, is in the province all the others are in; a province written 上海市 is 上海."""
+    from loaders.address import district_of
+
+    demo = Divisions.of([district_of("district:310107", "普陀区", {"code": "310107", "aliases": ["普陀"]}),
+                         district_of("district:lingang", "临港新片区", {"aliases": ["临港"]}),
+                         district_of("district:310106", "静安区", {"code": "310106", "province": "上海市"})])
+    assert {d.province for d in demo.districts.values()} == {"上海"}
+    assert place("普陀区东港街道", demo, "浙江省").how == "none"  # not Shanghai's 普陀区
+    assert place("上海市静安区某路1号", demo).district == place("静安区某路1号", demo).district == "district:310106"
+    assert place("上海市临港新片区环湖西二路888号", demo).district == "district:lingang"
 
 
 def test_the_province_a_record_gives_reads_an_address_that_names_none():
@@ -135,6 +164,10 @@ NATIONAL = [
     ("湖南省", "林城镇改河街208号", _d("431225"), "subdistrict", ()),
     # 东莞市松山湖中心医院: 东莞 has no districts; of the ten 石龙镇 one is 东莞's
     ("广东省", "广东省东莞市石龙镇祥龙路1号", _d("441900"), "subdistrict", ()),
+    # 新疆维吾尔自治区人民医院白鸟湖医院: the bracket says where the 开发区 is
+    ("新疆维吾尔自治区", "乌鲁木齐市经济技术开发区（头屯河区）韶山街北巷100号", _d("650106"), "district", ()),
+    # 吉林市: a city named like its province
+    ("吉林省", "吉林省吉林市龙潭区遵义东路52号", _d("220203"), "district", ()),
     # 泽州县人民医院: 晋城市城区, and 泽州县 in the hospital's name: two districts, no guess
     ("山西省", "山西省晋城市城区新市西街317号泽州县人民医院", None, "ambiguous", ()),
     # no province, no city: four districts are called 鼓楼区
@@ -185,3 +218,24 @@ def test_any_text_gets_an_answer_and_never_a_district_it_does_not_name(text):
         folded = "".join(text.split())
         assert named.name in folded or any(a in folded for a in named.aliases) or found.how != "district"
         assert found.matched in folded
+
+
+def test_a_province_given_or_written_is_the_same_answer_for_every_filing(china, shared_data):
+    """The mapping writes a row's province before its address, the interchange path passes the record's
+    province: for each of the 2,039 filings both answer alike (and so with the province written twice)."""
+    with (shared_data / "cfdi-drug-trial-institutions" / "drug_trial_institutions.csv").open(encoding="utf-8") as fh:
+        filings = list(csv.DictReader(fh))
+    for r in filings:
+        province, address = r["areaName"].strip(), r["address"]
+        written = place(province + address, china)
+        assert place(address, china, province) == written == place(province + province + address, china), address
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_spaces_and_full_width_digits_never_change_an_answer_anywhere(china, data):
+    province, address, *_ = data.draw(st.sampled_from(NATIONAL))
+    text = address.translate(_FULL_WIDTH) if data.draw(st.booleans()) else address
+    for spot in sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)), reverse=True):
+        text = text[:spot] + " " + text[spot:]
+    assert place(province + text, china) == place(province + address, china)

@@ -326,16 +326,16 @@ def test_a_register_merges_once_into_a_node_and_places_its_rows_by_their_address
     report = load_mapping(world, spec, [tmp_path], now=T1, load_id="L1")
     status = {x.key: (x.status, x.node) for x in report.xrefs}
     assert status == {
-        "filed:1": ("merged", "inst:zs"),
+        "filed:1": ("ambiguous", "filed:1"),  # which of the two is inst:zs, no rule can say
         "filed:2": ("new", "filed:2"),
         "filed:3": ("new", "filed:3"),  # the same name as filing 2: two filings, two institutions
-        "filed:4": ("ambiguous", "filed:4"),  # 中山医院 is inst:zs too, which filing 1 already is
+        "filed:4": ("ambiguous", "filed:4"),  # 中山医院 is inst:zs too: two filings, one node
         "filed:5": ("new", "filed:5"),
         "filed:6": ("merged", "inst:h5"),
     }
     district = {i: [n.node.id for n in world.neighbours(i, edge_kinds=["IN_DISTRICT"])]
-                for i in ("inst:zs", "filed:2", "filed:3", "filed:4", "filed:5", "inst:h5")}
-    assert district == {"inst:zs": ["district:310104"], "filed:2": ["district:310101"], "filed:3": ["district:310106"],
+                for i in ("filed:1", "filed:2", "filed:3", "filed:4", "filed:5", "inst:h5")}
+    assert district == {"filed:1": ["district:310104"], "filed:2": ["district:310101"], "filed:3": ["district:310106"],
                         "filed:4": [], "filed:5": [], "inst:h5": ["district:310101"]}
     assert report.addresses == (("district", 3), ("former", 1), ("none", 1), ("ambiguous", 1))
     warnings = [p.message for p in report.warnings]
@@ -346,6 +346,18 @@ def test_a_register_merges_once_into_a_node_and_places_its_rows_by_their_address
     ]
     again = load_mapping(world, spec, [tmp_path], now=T2, load_id="L2")
     assert again.result.changed == 0 and again.addresses == report.addresses
+
+
+def test_a_register_decides_alike_whatever_the_order_of_its_rows(world, tmp_path):
+    spec = parse_mapping(REGISTER, "register.toml")
+    decided = []
+    for order in (FILINGS, FILINGS.replace("1,复旦大学附属中山医院", "X").replace("4,中山医院", "1,复旦大学附属中山医院")
+                  .replace("X", "4,中山医院")):
+        (tmp_path / "filings.csv").write_text(order, encoding="utf-8")
+        plan = load_mapping(world, spec, [tmp_path], now=T1, load_id="L1", check=True)
+        decided.append(sorted((x.name, x.status) for x in plan.xrefs))
+    assert decided[0] == decided[1]
+    assert ("中山医院", "ambiguous") in decided[0] and ("复旦大学附属中山医院", "ambiguous") in decided[0]
 
 
 def test_match_address_ends_at_a_district():
@@ -364,3 +376,26 @@ def test_a_newer_register_keeps_its_records_apart_from_the_nodes_earlier_ones_ma
     report = load_mapping(world, spec, [tmp_path], now=T2, load_id="L2")
     status = {x.key: (x.status, x.node) for x in report.xrefs}
     assert status["filed:0"] == ("new", "filed:0") and status["filed:2"] == ("new", "filed:2")
+
+
+def test_a_node_only_the_register_placed_moves_with_its_address(world, tmp_path):
+    """A newer list with another address moves the node this mapping placed (its own district is
+    replaced, or dropped when the address names none); a district another source gave stays."""
+    world.write([node("district:310101", "District", "黄浦区", code="310101", type="district", province="上海"),
+                 node("district:310106", "District", "静安区", code="310106", type="district", province="上海")])
+    spec = parse_mapping(REGISTER, "register.toml")
+    (tmp_path / "filings.csv").write_text("no,name,address\n2,示例医院（演示）,上海市卢湾区重庆南路149号\n"
+                                          "9,复旦大学附属中山医院,上海市静安区某路9号\n", encoding="utf-8")
+    load_mapping(world, spec, [tmp_path], now=T1, load_id="L1")
+
+    def districts(i):
+        return [n.node.id for n in world.neighbours(i, edge_kinds=["IN_DISTRICT"])]
+
+    assert districts("filed:2") == ["district:310101"] and districts("inst:zs") == ["district:310104"]
+    for address, want in (("上海市静安区某路1号", ["district:310106"]), ("上海市某路1号", [])):
+        (tmp_path / "filings.csv").write_text(f"no,name,address\n2,示例医院（演示）,{address}\n"
+                                              "9,复旦大学附属中山医院,上海市静安区某路9号\n", encoding="utf-8")
+        report = load_mapping(world, spec, [tmp_path], now=T2, load_id="L2")
+        assert districts("filed:2") == want, address
+        assert districts("inst:zs") == ["district:310104"]  # the world's, kept (and the difference reported)
+        assert any("that district is kept" in p.message for p in report.warnings)

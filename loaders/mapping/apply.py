@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from graph.interface import Store
-from graph.model import Edge, LoadMeta, Node, Provenance, WriteResult, Xref, canonical, edge_key
+from graph.model import Edge, LoadMeta, Node, Provenance, Replace, WriteResult, Xref, canonical, edge_key
 from graph.validate import check_edge, check_node
 from loaders.address import HOW, Placement
 from loaders.load import CHUNK, new_load_id
@@ -69,6 +69,7 @@ class MappingPlan:
     xrefs: list[Xref]
     problems: list[Problem]  # errors and warnings, of reading, identifying and checking
     placements: list[tuple[Location, Placement]] = field(default_factory=list)  # addresses and their districts
+    replaces: list[Replace] = field(default_factory=list)  # nodes whose district moved with their address
 
     @property
     def errors(self) -> list[Problem]:
@@ -95,7 +96,7 @@ def plan_mapping(store: Store, spec: MappingSpec, data: list[Path], *, load_id: 
     warnings: list[Problem] = []
     merge = _Merger(store, spec.name, drafts, ids, previous, prov, warnings)
     edges = _edges(drafts, ends, prov, warnings)
-    edges = _keep_stated_districts(store, edges, drafts, ends, warnings)
+    edges, replaces = _address_districts(store, spec.name, edges, drafts, ends, warnings)
     problems = [*drafts.problems, *ids.problems]
     bad_nodes, bad_edges = _check(merge.nodes, edges, ends, store, merge.where, problems)
     nodes = [n for n in merge.nodes.values() if n.id not in bad_nodes]
@@ -103,7 +104,7 @@ def plan_mapping(store: Store, spec: MappingSpec, data: list[Path], *, load_id: 
                   if i not in bad_edges and e.src not in bad_nodes and e.dst not in bad_nodes]
     xrefs = [x for x in merge.xrefs if x.node not in bad_nodes]
     return MappingPlan(spec, drafts, previous, meta, nodes, kept_edges, xrefs, sorted([*warnings, *problems]),
-                       ends.placements)
+                       ends.placements, [r for r in replaces if r.node not in bad_nodes])
 
 
 def load_mapping(store: Store, spec: MappingSpec, data: list[Path], *, skip_invalid: bool = False,
@@ -119,7 +120,7 @@ def load_mapping(store: Store, spec: MappingSpec, data: list[Path], *, skip_inva
         raise LoadError(plan.problems)
     previous, drafts = plan.previous, plan.drafts
     changed = [x for x in plan.xrefs if _differs(x, previous.get(x.key))]
-    result = WriteResult() if check else _write(store, plan.nodes, plan.edges, changed, progress)
+    result = WriteResult() if check else _write(store, plan.nodes, plan.edges, changed, progress, plan.replaces)
     # gone: records of an earlier load with the same parameters (another province is not "gone")
     gone = tuple(x for k, x in sorted(previous.items())
                  if k not in drafts.nodes and (x.provenance is None or x.provenance.meta is None
@@ -275,24 +276,41 @@ def _edges(drafts: Drafts, ends: EndResolver, prov: Callable[[Location], Provena
     return list(found.values())
 
 
-def _keep_stated_districts(store: Store, edges: list[tuple[Edge, Location]], drafts: Drafts, ends: EndResolver,
-                           warnings: list[Problem]) -> list[tuple[Edge, Location]]:
-    """A district read from an address does not add a second district to a node that has one: the one
-    stated stays, and a different one is reported."""
-    placed = {id(e.dst) for e in drafts.edges if e.dst.match == "address"}
-    if not placed:
-        return edges
-    by_address = {e.at for e in drafts.edges if id(e.dst) in placed}
-    out = []
+def _address_districts(store: Store, source: str, edges: list[tuple[Edge, Location]], drafts: Drafts,
+                       ends: EndResolver, warnings: list[Problem]) -> tuple[list[tuple[Edge, Location]], list[Replace]]:
+    """Districts read from addresses.  A node another source placed keeps that district (a different
+    one is reported, not added); a node only this mapping placed moves with its address (its earlier
+    district is replaced, or dropped when the address names none now)."""
+    drafted = [e for e in drafts.edges if e.dst.match == "address" and e.kind == "IN_DISTRICT"]
+    if not drafted:
+        return edges, []
+    at_address = {e.at for e in drafted}
+    placed: dict[str, set[str]] = defaultdict(set)
     for edge, at in edges:
-        if edge.kind == "IN_DISTRICT" and at in by_address and ends.ids.existing.get(edge.src):
-            have = [n.node for n in store.neighbours(edge.src, edge_kinds=["IN_DISTRICT"], direction="out")]
-            if have and edge.dst not in {n.id for n in have}:
-                warnings.append(Problem(at, f"the address places {edge.src!r} in {edge.dst}, but it is in "
-                                            f"{', '.join(n.name for n in have)}; that district is kept", "warning"))
-                continue
-        out.append((edge, at))
-    return out
+        if edge.kind == "IN_DISTRICT" and at in at_address:
+            placed[edge.src].add(edge.dst)
+    nodes = {ends.ids.node(e.src.raw) for e in drafted if e.src.match == "key" and e.src.raw in ends.ids.by_key}
+    dropped: set[tuple[str, str]] = set()
+    replaces = []
+    for node in sorted(n for n in nodes if ends.ids.existing.get(n)):
+        have = store.neighbours(node, edge_kinds=["IN_DISTRICT"], direction="out")
+        mine = {n.node.id for n in have if _made_by(n.edge, source)}
+        theirs = [n.node for n in have if not _made_by(n.edge, source)]
+        if theirs:
+            for district in placed.get(node, set()) - {n.id for n in theirs}:
+                dropped.add((node, district))
+                warnings.append(Problem(next(at for e, at in edges if (e.src, e.dst) == (node, district)),
+                                        f"the address places {node!r} in {district}, but it is in "
+                                        f"{', '.join(n.name for n in theirs)}; that district is kept", "warning"))
+        elif mine and mine != placed.get(node, set()):
+            replaces.append(Replace(node, "IN_DISTRICT", "out"))
+    kept = [(e, at) for e, at in edges if not (e.kind == "IN_DISTRICT" and (e.src, e.dst) in dropped)]
+    return kept, replaces
+
+
+def _made_by(edge: Edge, source: str) -> bool:
+    meta = edge.provenance.meta if edge.provenance else None
+    return meta is not None and meta.mapping == source
 
 
 # --------------------------------------------------------------------------- checks and the write
@@ -325,10 +343,15 @@ def _check(nodes: dict[str, Node], edges: list[tuple[Edge, Location]], ends: End
 
 
 def _write(store: Store, nodes: list[Node], edges: list[Edge], xrefs: list[Xref],
-           progress: Progress | None) -> WriteResult:
+           progress: Progress | None, replaces: list[Replace] = ()) -> WriteResult:
     total, done = len(nodes) + len(edges), 0
     result = WriteResult()
+    moved = {r.node for r in replaces}
     with store.batch(bulk=total >= BULK_RECORDS):
+        if replaces:  # a node's districts are exactly the ones in the write that replaces them
+            batch = [e for e in edges if e.kind == "IN_DISTRICT" and e.src in moved]
+            result += store.write(edges=batch, replace=replaces)
+            edges, done = [e for e in edges if not (e.kind == "IN_DISTRICT" and e.src in moved)], len(batch)
         for records, write in ((nodes, lambda c: store.write(nodes=c)), (edges, lambda c: store.write(edges=c))):
             for i in range(0, len(records), CHUNK):
                 part = records[i:i + CHUNK]

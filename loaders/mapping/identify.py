@@ -68,6 +68,7 @@ def identify(store: Store, drafts: Drafts, previous: dict[str, Xref]) -> Identit
     raw_refs = {r.raw for e in drafts.edges for r in (e.src, e.dst)}
     out.existing = store.kinds(set(keys) | recorded_nodes | raw_refs)
     claimed: dict[int, tuple[set[str], set[str]]] = {}  # per distinct rule: the nodes its records made, merged into
+    merging: dict[tuple[int, str], list[str]] = {}  # (distinct rule, node) -> the records of this load merging there
     for key in keys:  # what an earlier load of a register decided binds its new records too
         d, prev = drafts.nodes[key], previous.get(key)
         if d.rule.distinct and prev is not None:
@@ -100,13 +101,22 @@ def identify(store: Store, drafts: Drafts, previous: dict[str, Xref]) -> Identit
             decision = _index(out, store).resolve(entity_of(key, d.kind, d.name, d.props, d.names),
                                                   exclude=made if d.rule.distinct else ())
         if d.rule.distinct and decision.status == "merged" and decision.node in merged_into:
-            # two records of a register match one node: which one it is, no rule can say
+            # a node an earlier load of the register merged a record into: which record it is, no rule can say
             decision = Decision("ambiguous", None, decision.match, (decision.node,))
         node = decision.node if decision.status == "merged" else key
         if d.rule.distinct:
-            (merged_into if decision.status == "merged" else made).add(node)
+            if decision.status == "merged":
+                merging.setdefault((id(d.rule), node), []).append(key)
+            else:
+                made.add(node)
         out.by_key[key] = Identified(node, decision)  # type: ignore[arg-type]
         _remember(out, store, d, node, decision.status == "merged")  # type: ignore[arg-type]
+    for (_, node), records in merging.items():  # two records of a register, one node: none of them merges
+        if len(records) > 1:
+            for key in records:
+                match = out.by_key[key].decision.match
+                out.by_key[key] = Identified(key, Decision("ambiguous", None, match, (node,)))
+                _remember(out, store, drafts.nodes[key], key, False)
     return out
 
 
