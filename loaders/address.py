@@ -2,8 +2,9 @@
 
 ``place(address, divisions)`` is pure.  The address is width-folded (NFKC: full-width digits and
 punctuation) and its whitespace dropped, so that spaces and a province or city prefix never change
-the answer.  It is cut into sites (campuses) at 、，,；;/ and where a province or city is written
-again.  In each site, in this order of strength:
+the answer.  It is cut into sites (campuses) at 、，,；;/ and where a province is written again in
+full; a bracket after a site that names its district is another site (a second campus), after one
+that names none it is read with it (开发区（头屯河区）).  In each site, in this order of strength:
 
 1. a district's name: the full name anywhere in the site (``浦东新区``), a short form (``浦东``) only
    where a district is written (opening the site, after its province and city) and not as the start of
@@ -14,8 +15,9 @@ again.  In each site, in this order of strength:
 The strongest rule that finds something decides; if what it finds, or what a weaker rule finds, names
 another district, the answer is ``ambiguous`` with both, never a guess.  Nothing found: ``none``.  A
 province or city written in the address (or given as ``province``) rules out the districts of others:
-舟山市普陀区 is not Shanghai's 普陀区.  The first site is the main one; the districts of the others are
-kept in ``others``.
+舟山市普陀区 is not Shanghai's 普陀区; so does a city or county none of the loaded divisions is in
+(信丰县嘉定镇 is not in 嘉定区).  A district's province is its record's, else its division code's.  The
+first site is the main one; the districts of the others are kept in ``others``.
 
 >>> d = Divisions.of([District("district:310101", "黄浦区", ("黄浦",), "上海", code="310101"),
 ...                   District("district:310113", "宝山区", ("宝山",), "上海", code="310113")],
