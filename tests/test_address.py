@@ -239,3 +239,14 @@ def test_spaces_and_full_width_digits_never_change_an_answer_anywhere(china, dat
     for spot in sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)), reverse=True):
         text = text[:spot] + " " + text[spot:]
     assert place(province + text, china) == place(province + address, china)
+
+
+def test_doctests():
+    import doctest
+
+    import loaders.address
+    import ontology.identifiers
+    import ontology.segments
+
+    for module in (loaders.address, ontology.identifiers, ontology.segments):
+        assert doctest.testmod(module).failed == 0
