@@ -33,12 +33,12 @@ first site is the main one; the districts of the others are kept in ``others``.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from loaders.entity.places import CITIES, PROVINCES, province_of
+from loaders.entity.places import CITIES, LONG_FORMS, MUNICIPALITIES, PROVINCES, province_of
+from ontology import fold
 
 HOW = ("district", "former", "subdistrict")  # the rules, strongest first; a placement's ``how`` is one of these
 
@@ -125,14 +125,11 @@ _SEPARATORS = re.compile(r"[、,;/]")  # NFKC has made ，；／ these
 _BRACKETS = re.compile(r"\(([^()]*)\)")  # and （） these
 # a short form (浦东) opening a road's name (浦东南路, 宝山路) is no district
 _ROAD = re.compile(r"[东南西北中]?(?:[路街巷弄桥江河寺]|大道|公路)")
-_PROVINCE_LONG = {"内蒙古自治区": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏", "宁夏回族自治区": "宁夏",
-                  "新疆维吾尔自治区": "新疆", "香港特别行政区": "香港", "澳门特别行政区": "澳门"}
-MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
+# how a province is written: 上海, 上海市, 江苏省, 广西壮族自治区 …, longest first
+PROVINCE_FORMS = tuple(sorted({**{p: p for p in PROVINCES},
+                               **{p + ("市" if p in MUNICIPALITIES else "省"): p for p in PROVINCES},
+                               **LONG_FORMS}.items(), key=lambda kv: -len(kv[0])))
 SHORT_MAX = 8  # the longest short form of a district (乌鲁木齐 …)
-
-
-def _fold(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _short_city(name: str) -> str:
@@ -155,6 +152,7 @@ class Divisions:
     town_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> town ids
     provinces: tuple[tuple[str, str], ...] = ()  # (written form, short form), longest first
     cities: tuple[tuple[str, str], ...] = ()  # (written form, city as stored or the short name), longest first
+    city_names: frozenset[str] = frozenset()  # the written forms of ``cities``
     city_provinces: dict[str, str] = field(default_factory=dict)  # a loaded district's city -> its province
     longest: int = 0
 
@@ -170,10 +168,10 @@ class Divisions:
         full: dict[str, list[str]] = defaultdict(list)
         short: dict[str, list[str]] = defaultdict(list)
         for d in by_id.values():
-            full[_fold(d.name)].append(d.id)
+            full[fold(d.name)].append(d.id)
             for alias in d.aliases:
-                if _fold(alias) != _fold(d.name):
-                    short[_fold(alias)].append(d.id)
+                if fold(alias) != fold(d.name):
+                    short[fold(alias)].append(d.id)
         by_code = {d.code: d.id for d in by_id.values() if d.code}
         former_full, former_short = {}, {}
         for f in FORMER:
@@ -188,16 +186,12 @@ class Divisions:
         for t in town_by_id.values():
             if not _TOWN.search(t.name) and (len(t.name) < 4 or _GENERIC.match(t.name)):
                 continue  # 开发区, 经济开发区, 良种场: words, not names (张江高科技园区 is one)
-            forms = {_fold(t.name), *(_fold(a) for a in t.aliases)}
+            forms = {fold(t.name), *(fold(a) for a in t.aliases)}
             if t.name.endswith("镇街道"):  # 嘉定镇街道 is written 嘉定镇
-                forms.add(_fold(t.name[:-2]))
+                forms.add(fold(t.name[:-2]))
             for form in forms:
                 if len(form) >= 3:
                     names[form].append(t.id)
-        provinces = {p: p for p in PROVINCES}
-        for p in PROVINCES:
-            provinces[p + ("市" if p in MUNICIPALITIES else "省")] = p
-        provinces.update(_PROVINCE_LONG)
         cities: dict[str, str] = {}
         for c in {d.city for d in by_id.values() if d.city}:
             cities[c] = c
@@ -209,8 +203,8 @@ class Divisions:
         longest = max([len(k) for k in (*full, *short, *names, *former_full)] or [0])
         return cls(by_id, town_by_id, {k: tuple(v) for k, v in full.items()}, {k: tuple(v) for k, v in short.items()},
                    former_full, former_short, {k: tuple(v) for k, v in names.items()},
-                   tuple(sorted(provinces.items(), key=lambda kv: -len(kv[0]))),
-                   tuple(sorted(cities.items(), key=lambda kv: -len(kv[0]))),
+                   PROVINCE_FORMS,
+                   tuple(sorted(cities.items(), key=lambda kv: -len(kv[0]))), frozenset(cities),
                    {d.city: d.province for d in by_id.values() if d.city and d.province}, longest)
 
     def city_province(self, city: str) -> str | None:
@@ -267,7 +261,7 @@ def _prefix(text: str, divisions: Divisions, province: str | None, city: str | N
 def _sites(address: str, divisions: Divisions, province: str | None, brackets_apart: bool) -> list[_Site]:
     """The sites of an address, each with the province and city it names or inherits; with
     ``brackets_apart`` a bracketed part is a site of its own."""
-    text = _fold(address)
+    text = fold(address)
     if brackets_apart:
         text = _BRACKETS.sub(lambda m: "、" + m.group(1) + "、", text)
     parts = [p for p in _SEPARATORS.split(text) if p]
@@ -308,7 +302,7 @@ def _elsewhere(text: str, divisions: Divisions) -> bool:
         return False
     word = m.group()
     names = (divisions.full, divisions.short, divisions.former_full, divisions.town_names,
-             divisions.city_provinces, dict(divisions.cities))
+             divisions.city_provinces, divisions.city_names)
     return not any(word[i:j] in index for i in range(len(word)) for j in range(i + 2, len(word) + 1)
                    for index in names)
 

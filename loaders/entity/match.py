@@ -42,13 +42,12 @@ from loaders.entity.names import (
     institution_name,
     place_of_parent,
 )
-from loaders.entity.places import ACADEMIES, CITIES, province_of
+from loaders.entity.places import ACADEMIES, CITIES, MUNICIPALITIES, province_of
 from loaders.entity.renames import RENAMES
 
 FUZZY_THRESHOLD = 0.8  # similarity (difflib ratio) a typo must keep; the edit budget below bounds it too
 SCORES = {"uscc": 1.0, "name": 1.0, "normalised": 0.98, "renamed": 0.97, "short_name": 0.95, "hospital_core": 0.95,
           "hospital_qualified": 0.93, "parent": 0.93, "affiliated": 0.9}
-_MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
 _NUMBERED_PEOPLES = re.compile(r"第[一二三四五六七八九十\d]+人民")
 _NUMBERS = re.compile(r"\d+|第[一二三四五六七八九十百零〇]+|[一二三四五六七八九十]院")
 _ACADEMY = re.compile(r".{2,}(?:大学|科学院|医学院|研究院)$")
@@ -349,7 +348,7 @@ def affiliated(city: InstitutionName, university: InstitutionName) -> bool:
     if not _NUMBERED_PEOPLES.fullmatch(city.core):
         return False
     return university.parent.startswith(city.place) or (
-        city.place in _MUNICIPALITIES and place_of_parent(university.parent) == city.place)
+        city.place in MUNICIPALITIES and place_of_parent(university.parent) == city.place)
 
 
 def _fuzzy(a: str, b: str) -> tuple[str, float] | None:

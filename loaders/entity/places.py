@@ -40,14 +40,16 @@ CITIES = {
     "海口": "海南", "三亚": "海南", "兰州": "甘肃", "西宁": "青海", "银川": "宁夏", "乌鲁木齐": "新疆", "拉萨": "西藏",
 }
 
-_LONG = {"内蒙": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏", "宁夏回族自治区": "宁夏",
-         "新疆维吾尔自治区": "新疆", "内蒙古自治区": "内蒙古", "香港特别行政区": "香港", "澳门特别行政区": "澳门",
-         "新疆维吾尔族自治区": "新疆"}  # the last: a misspelling official lists carry
+MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
+# long forms (and the short 内蒙) of province names -> their key
+LONG_FORMS = {"内蒙": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏", "宁夏回族自治区": "宁夏",
+              "新疆维吾尔自治区": "新疆", "内蒙古自治区": "内蒙古", "香港特别行政区": "香港", "澳门特别行政区": "澳门",
+              "新疆维吾尔族自治区": "新疆"}  # the last: a misspelling official lists carry
 _SUFFIXES = ("特别行政区", "自治区", "省", "市")
 
 # longest first, so that 连云港 wins over a shorter name it starts with
 PLACE_NAMES = tuple(sorted((*PROVINCES, *CITIES), key=len, reverse=True))
-_LONG_FIRST = tuple(sorted(_LONG, key=len, reverse=True))
+_LONG_FIRST = tuple(sorted(LONG_FORMS, key=len, reverse=True))
 
 
 def province_of(place: str | None) -> str | None:
@@ -59,8 +61,8 @@ def province_of(place: str | None) -> str | None:
     if not place:
         return None
     text = place.strip()
-    if text in _LONG:
-        return _LONG[text]
+    if text in LONG_FORMS:
+        return LONG_FORMS[text]
     for suffix in _SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix) + 1:
             text = text[: -len(suffix)]
@@ -78,7 +80,7 @@ def leading_place(text: str) -> tuple[str, str] | None:
     """
     for long in _LONG_FIRST:  # 新疆维吾尔自治区人民医院: the whole long form, not 新疆 + 维吾尔…
         if text.startswith(long) and len(long) > 2:
-            return _LONG[long], text[len(long):]
+            return LONG_FORMS[long], text[len(long):]
     for place in PLACE_NAMES:
         if text.startswith(place):
             rest = text[len(place):]

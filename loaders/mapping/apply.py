@@ -21,7 +21,7 @@ from graph.model import Edge, LoadMeta, Node, Provenance, Replace, WriteResult, 
 from graph.validate import check_edge, check_node
 from loaders.address import HOW, Placement
 from loaders.load import CHUNK, new_load_id
-from loaders.mapping.identify import EndResolver, Identities, current_nodes, identify
+from loaders.mapping.identify import EndResolver, Identities, current_nodes, identify, out_edges
 from loaders.mapping.records import Drafts, NodeDraft, Reader, combine, draft
 from loaders.mapping.spec import MappingSpec
 from ontology import FIELD_BY_ID, SEGMENT_BY_ID, SPECIALTY_BY_ID, LoadError, Location, Problem, SchemaError
@@ -285,24 +285,25 @@ def _address_districts(store: Store, source: str, edges: list[tuple[Edge, Locati
     if not drafted:
         return edges, []
     at_address = {e.at for e in drafted}
-    placed: dict[str, set[str]] = defaultdict(set)
+    placed: dict[str, dict[str, Location]] = defaultdict(dict)  # node -> district -> where its address is
     for edge, at in edges:
         if edge.kind == "IN_DISTRICT" and at in at_address:
-            placed[edge.src].add(edge.dst)
+            placed[edge.src][edge.dst] = at
     nodes = {ends.ids.node(e.src.raw) for e in drafted if e.src.match == "key" and e.src.raw in ends.ids.by_key}
     dropped: set[tuple[str, str]] = set()
     replaces = []
-    for node in sorted(n for n in nodes if ends.ids.existing.get(n)):
-        have = store.neighbours(node, edge_kinds=["IN_DISTRICT"], direction="out")
-        mine = {n.node.id for n in have if _made_by(n.edge, source)}
-        theirs = [n.node for n in have if not _made_by(n.edge, source)]
+    stored = out_edges(store, (n for n in nodes if ends.ids.existing.get(n)), "IN_DISTRICT")
+    for node, have in stored.items():
+        mine = {d.id for e, d in have if _made_by(e, source)}
+        theirs = [d for e, d in have if not _made_by(e, source)]
         if theirs:
-            for district in placed.get(node, set()) - {n.id for n in theirs}:
-                dropped.add((node, district))
-                warnings.append(Problem(next(at for e, at in edges if (e.src, e.dst) == (node, district)),
-                                        f"the address places {node!r} in {district}, but it is in "
-                                        f"{', '.join(n.name for n in theirs)}; that district is kept", "warning"))
-        elif mine and mine != placed.get(node, set()):
+            for district, at in placed[node].items():
+                if district not in {d.id for d in theirs}:
+                    dropped.add((node, district))
+                    warnings.append(Problem(at, f"the address places {node!r} in {district}, but it is in "
+                                                f"{', '.join(d.name for d in theirs)}; that district is kept",
+                                            "warning"))
+        elif mine and mine != set(placed[node]):
             replaces.append(Replace(node, "IN_DISTRICT", "out"))
     kept = [(e, at) for e, at in edges if not (e.kind == "IN_DISTRICT" and (e.src, e.dst) in dropped)]
     return kept, replaces

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from graph.interface import Store
-from graph.model import Node, Xref
+from graph.model import Edge, Node, Xref
 from graph.references import NodeNames, References, Unresolved, node_names
 from loaders.address import Divisions, Placement, district_of, divisions_of, place
 from loaders.entity.index import Decision, EntityIndex
@@ -211,6 +211,22 @@ class EndResolver:
             what = "no organisation" if not found else f"several organisations ({', '.join(sorted(found))})"
             return self._fail(ref, f"{ref.raw!r} matches {what}")
         return found.pop()
+
+
+def out_edges(store: Store, ids: Iterable[str], kind: str, chunk: int = 5_000) -> dict[str, list[tuple[Edge, Node]]]:
+    """The stored ``kind`` edges out of each of ``ids``, with the node at their end (one round trip per
+    chunk, not one per node)."""
+    wanted = sorted(set(ids))
+    out: dict[str, list[tuple[Edge, Node]]] = {i: [] for i in wanted}
+    for i in range(0, len(wanted), chunk):
+        part, room = wanted[i:i + chunk], 2 * min(chunk, len(wanted) - i) + 100
+        while (sub := store.subgraph(part, depth=1, edge_kinds=[kind], max_nodes=room)).truncated:
+            room *= 2  # more ends than guessed: read the chunk again with room for them all
+        ends = {n.id: n for n in sub.nodes}
+        for e in sub.edges:
+            if e.kind == kind and e.src in out:
+                out[e.src].append((e, ends[e.dst]))
+    return out
 
 
 def current_nodes(store: Store, ids: Iterable[str], chunk: int = 5_000) -> dict[str, Node]:
